@@ -1,0 +1,10 @@
+/* commands.h - one function per `telle` subcommand, each in cli/cmd_<name>.c.
+ * Each takes the arguments after the subcommand name (argv[0] is the
+ * subcommand) and returns the process exit status. cli/ is the only code
+ * that prints or exits. */
+#ifndef TELLE_CLI_COMMANDS_H
+#define TELLE_CLI_COMMANDS_H
+
+int cmd_package(int argc, char **argv);
+
+#endif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package telle needs to build, test and run its demo.
+# Idempotent: packages already present are left alone. Needs root (or sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config clang
+  libtiff-dev libtiff-tools libpng-dev
+  libopencv-core-dev libopencv-imgproc-dev
+  libsane-dev sane-utils libsane1
+  libzbar-dev zbar-tools
+  check libjansson-dev libsqlite3-dev sqlite3
+  libmicrohttpd-dev libsodium-dev libcairo2-dev
+  fonts-dejavu-core fonts-dejavu-extra
+  poppler-utils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
