@@ -1,0 +1,467 @@
+/* test_package.c - the election package loader: the real development
+ * package loads with the right content, and packages broken on purpose
+ * (derived from it in a temporary folder) are refused with a message that
+ * names the file, the JSON path and what is wrong. */
+#include "core/error.h"
+#include "core/package.h"
+
+#include <check.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* $TELLE_SOURCE_DIR/../shared/devset/package */
+static char devset[PATH_MAX];
+
+static void find_devset(void)
+{
+    const char *src = getenv("TELLE_SOURCE_DIR");
+    ck_assert_msg(src != NULL, "TELLE_SOURCE_DIR is not set");
+    snprintf(devset, sizeof devset, "%s/../shared/devset/package", src);
+    ck_assert_msg(access(devset, R_OK) == 0, "no package at %s", devset);
+}
+
+/* A temporary package folder: election.json written by the test, styles/
+ * a symlink to the development package's reference images. */
+typedef struct {
+    char dir[PATH_MAX];
+    char json[PATH_MAX + 32];
+    char styles[PATH_MAX + 32];
+} tmp_pkg;
+
+static void tmp_pkg_make(tmp_pkg *t)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(t->dir, sizeof t->dir, "%s/telle-pkg-XXXXXX", tmp ? tmp : "/tmp");
+    ck_assert(mkdtemp(t->dir) != NULL);
+    snprintf(t->json, sizeof t->json, "%s/election.json", t->dir);
+    snprintf(t->styles, sizeof t->styles, "%s/styles", t->dir);
+    char target[PATH_MAX + 16];
+    snprintf(target, sizeof target, "%s/styles", devset);
+    ck_assert_int_eq(symlink(target, t->styles), 0);
+}
+
+static void tmp_pkg_remove(tmp_pkg *t, const char *extra_file)
+{
+    unlink(t->json);
+    unlink(t->styles);
+    if (extra_file)
+        unlink(extra_file);
+    ck_assert_int_eq(rmdir(t->dir), 0);
+}
+
+static json_t *devset_json(void)
+{
+    char path[PATH_MAX + 16];
+    json_error_t jerr;
+    snprintf(path, sizeof path, "%s/election.json", devset);
+    json_t *root = json_load_file(path, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s: %s", path, jerr.text);
+    return root;
+}
+
+/* Finds the parent of the value at a path such as
+ * "styles[0].sides[1].regions[3].rect_mm"; *key is the last object key, or
+ * NULL and *index the last array index. */
+static json_t *json_parent(json_t *root, const char *path, char *key,
+                           size_t *index)
+{
+    json_t *cur = root, *parent = NULL;
+    const char *s = path;
+    while (*s) {
+        parent = cur;
+        key[0] = '\0';
+        if (*s == '[') {
+            char *end;
+            *index = strtoul(s + 1, &end, 10);
+            ck_assert(*end == ']');
+            cur = json_array_get(parent, *index);
+            s = end + 1;
+        } else {
+            if (*s == '.')
+                s++;
+            size_t n = strcspn(s, ".[");
+            memcpy(key, s, n);
+            key[n] = '\0';
+            cur = json_object_get(parent, key);
+            s += n;
+        }
+        if (*s)
+            ck_assert_msg(cur != NULL, "no %s in the development package", path);
+    }
+    return parent;
+}
+
+/* Replaces the value at path with value_json (parsed), or deletes it when
+ * value_json is NULL. */
+static void json_edit(json_t *root, const char *path, const char *value_json)
+{
+    char key[128];
+    size_t index = 0;
+    json_t *parent = json_parent(root, path, key, &index);
+    json_t *v = NULL;
+    if (value_json) {
+        json_error_t jerr;
+        v = json_loads(value_json, JSON_DECODE_ANY, &jerr);
+        ck_assert_msg(v != NULL, "bad test value %s", value_json);
+    }
+    if (key[0]) {
+        if (v)
+            ck_assert_int_eq(json_object_set_new(parent, key, v), 0);
+        else
+            ck_assert_int_eq(json_object_del(parent, key), 0);
+    } else {
+        if (v)
+            ck_assert_int_eq(json_array_set_new(parent, index, v), 0);
+        else
+            ck_assert_int_eq(json_array_remove(parent, index), 0);
+    }
+}
+
+/* Loads t and asserts it fails with code and exactly
+ * "<dir>/election.json: <expected>". */
+static void assert_refused(const tmp_pkg *t, int code, const char *expected)
+{
+    pkg_package *pkg = (pkg_package *)1;
+    char want[PATH_MAX + 1024];
+    snprintf(want, sizeof want, "%s: %s", t->json, expected);
+    ck_assert_int_eq(pkg_load(&pkg, t->dir), code);
+    ck_assert_ptr_null(pkg);
+    ck_assert_str_eq(err_message(), want);
+}
+
+START_TEST(devset_package_loads)
+{
+    find_devset();
+    pkg_package *pkg = NULL;
+    int rc = pkg_load(&pkg, devset);
+    ck_assert_msg(rc == 0, "%s", err_message());
+    ck_assert_str_eq(pkg->format, "telle-election/1");
+    ck_assert_str_eq(pkg->dir, devset);
+
+    /* Every election, list and candidate is what the JSON says. */
+    json_t *root = devset_json();
+    json_t *els = json_object_get(root, "elections");
+    ck_assert_int_eq(pkg->n_elections, (int)json_array_size(els));
+    ck_assert_int_eq(pkg->n_elections, 2);
+    int total_candidates = 0;
+    for (int e = 0; e < pkg->n_elections; e++) {
+        json_t *je = json_array_get(els, e);
+        const pkg_election *el = &pkg->elections[e];
+        ck_assert_str_eq(el->id, json_string_value(json_object_get(je, "id")));
+        ck_assert_ptr_eq(pkg_election_find(pkg, el->id), el);
+        ck_assert_int_eq(el->seats, json_integer_value(json_object_get(je, "seats")));
+        json_t *jls = json_object_get(je, "lists");
+        ck_assert_int_eq(el->n_lists, (int)json_array_size(jls));
+        for (int l = 0; l < el->n_lists; l++) {
+            json_t *jl = json_array_get(jls, l);
+            const pkg_list *li = &el->lists[l];
+            ck_assert_str_eq(li->code, json_string_value(json_object_get(jl, "code")));
+            ck_assert_ptr_eq(pkg_list_find(el, li->code), li);
+            json_t *jcs = json_object_get(jl, "candidates");
+            ck_assert_int_eq(li->n_candidates, (int)json_array_size(jcs));
+            for (int k = 0; k < li->n_candidates; k++) {
+                json_t *jc = json_array_get(jcs, k);
+                const pkg_candidate *cd = &li->candidates[k];
+                ck_assert_str_eq(cd->name, json_string_value(json_object_get(jc, "name")));
+                ck_assert_int_eq(cd->born, json_integer_value(json_object_get(jc, "born")));
+                ck_assert(cd->stemmetillegg == json_is_true(json_object_get(jc, "stemmetillegg")));
+                ck_assert_ptr_eq(pkg_candidate_find(li, cd->no), cd);
+            }
+            total_candidates += li->n_candidates;
+        }
+    }
+    json_decref(root);
+    ck_assert_int_gt(total_candidates, 100);
+
+    const pkg_election *ks = pkg_election_find(pkg, "KS");
+    ck_assert_ptr_nonnull(ks);
+    ck_assert_int_eq(ks->type, PKG_KOMMUNESTYREVALG);
+    ck_assert_int_eq(ks->seats, 43);
+    ck_assert_int_eq(ks->max_write_ins, 10);
+    ck_assert_double_eq_tol(ks->first_divisor, 1.4, 1e-12);
+    const pkg_election *ft = pkg_election_find(pkg, "FT");
+    ck_assert_ptr_nonnull(ft);
+    ck_assert_int_eq(ft->type, PKG_FYLKESTINGSVALG);
+    ck_assert_int_eq(ft->max_write_ins, 0);
+    ck_assert_ptr_null(pkg_election_find(pkg, "XX"));
+    ck_assert_ptr_null(pkg_list_find(ks, "XX"));
+    ck_assert_ptr_null(pkg_candidate_find(&ks->lists[0], 0));
+    ck_assert_ptr_null(pkg_candidate_find(&ks->lists[0], ks->lists[0].n_candidates + 1));
+
+    /* Styles: a list ballot has one vote box per candidate of its list, the
+     * all-lists ballot one per list, the blank ballot none. */
+    ck_assert_int_eq(pkg->n_styles, 11);
+    int kinds[3] = {0};
+    for (int s = 0; s < pkg->n_styles; s++) {
+        const pkg_style *st = &pkg->styles[s];
+        ck_assert_ptr_eq(pkg_style_find(pkg, st->id), st);
+        ck_assert_double_eq(st->page_w_mm, 297);
+        ck_assert_double_eq(st->page_h_mm, 210);
+        ck_assert_double_eq(st->dpi, 200);
+        ck_assert_int_eq(st->n_sides, 2);
+        kinds[st->kind]++;
+        const pkg_election *el = pkg_election_find(pkg, st->election);
+        ck_assert_ptr_nonnull(el);
+        int boxes = 0, writes = 0;
+        for (int i = 0; i < st->n_sides; i++) {
+            const pkg_side *sd = &st->sides[i];
+            for (int r = 0; r < sd->n_regions; r++) {
+                const pkg_region *rg = &sd->regions[r];
+                if (rg->type == PKG_REGION_VOTE_BOX) {
+                    boxes++;
+                    if (st->kind == PKG_STYLE_LIST)
+                        ck_assert_ptr_nonnull(pkg_candidate_find(
+                            pkg_list_find(el, st->list), rg->candidate));
+                    else
+                        ck_assert_ptr_nonnull(pkg_list_find(el, rg->list));
+                }
+                if (rg->type == PKG_REGION_WRITE_IN_FIELD) {
+                    writes++;
+                    ck_assert_int_eq(rg->max_entries, el->max_write_ins);
+                    ck_assert_int_gt(rg->n_rows, 0);
+                }
+            }
+        }
+        if (st->kind == PKG_STYLE_LIST)
+            ck_assert_int_eq(boxes, pkg_list_find(el, st->list)->n_candidates);
+        else if (st->kind == PKG_STYLE_ALL_LISTS)
+            ck_assert_int_eq(boxes, el->n_lists);
+        else
+            ck_assert_int_eq(boxes, 0);
+        ck_assert_int_eq(writes, st->kind == PKG_STYLE_LIST &&
+                                         el->type == PKG_KOMMUNESTYREVALG ? 1 : 0);
+    }
+    ck_assert_int_eq(kinds[PKG_STYLE_LIST], 9);
+    ck_assert_int_eq(kinds[PKG_STYLE_ALL_LISTS], 1);
+    ck_assert_int_eq(kinds[PKG_STYLE_BLANK], 1);
+
+    const pkg_style *ksap = pkg_style_find(pkg, "KS-AP");
+    ck_assert_ptr_nonnull(ksap);
+    ck_assert_str_eq(ksap->list, "AP");
+    ck_assert_str_eq(ksap->sides[0].name, "inside");
+    ck_assert_str_eq(ksap->sides[0].reference, "styles/KS-AP/inside.png");
+    const pkg_region *vb = &ksap->sides[0].regions[5];
+    ck_assert_int_eq(vb->type, PKG_REGION_VOTE_BOX);
+    ck_assert_int_eq(vb->candidate, 1);
+    ck_assert_double_eq_tol(vb->rect.x, 21.8, 1e-9);
+    ck_assert_double_eq_tol(vb->rect.h, 4.2, 1e-9);
+    ck_assert_ptr_null(pkg_style_find(pkg, "XX"));
+    pkg_free(pkg);
+}
+END_TEST
+
+START_TEST(region_type_names_and_free_null)
+{
+    ck_assert_str_eq(pkg_region_type_name(PKG_REGION_REGISTRATION_MARK), "registration_mark");
+    ck_assert_str_eq(pkg_region_type_name(PKG_REGION_VOTE_BOX), "vote_box");
+    ck_assert_str_eq(pkg_region_type_name(PKG_REGION_WRITE_IN_FIELD), "write_in_field");
+    ck_assert_str_eq(pkg_region_type_name(PKG_REGION_STAMP_FIELD), "stamp_field");
+    ck_assert_str_eq(pkg_region_type_name((pkg_region_type)99), "unknown");
+    ck_assert_double_eq_tol(pkg_mm_to_px(25.4, 200), 200, 1e-9);
+    pkg_free(NULL);
+}
+END_TEST
+
+/* One edit of the development package and the message it must produce.
+ * Style 0 is KS-AP (list ballot, election KS), 6 KS-ALLE (all lists), 7
+ * KS-BLANK, 8 FT-AP. Regions 0-3 of an inside are registration marks,
+ * 4 the party name, 5 the first vote box (candidate 1). */
+typedef struct {
+    const char *path;
+    const char *value; /* JSON; NULL deletes the field */
+    const char *message;
+} broken_case;
+
+static const broken_case BROKEN[] = {
+    {"format", "\"telle-election/2\"",
+     "format: unsupported format \"telle-election/2\" (expected \"telle-election/1\")"},
+    {"elections[0].seats", NULL,
+     "elections[0].seats: missing required field (expected an integer)"},
+    {"elections[0].seats", "\"43\"",
+     "elections[0].seats: expected an integer, got a string"},
+    {"elections[1].lists[2].name", "7",
+     "elections[1].lists[2].name: expected a string, got an integer"},
+    {"styles[0].sides[0].regions[1].rect_mm", "[290, 5, 20, 10]",
+     "styles[0].sides[0].regions[1].rect_mm: region [290, 5, 20, 10] reaches "
+     "outside the 297 x 210 mm page"},
+    {"styles[0].sides[0].regions[1].rect_mm", "[10, 5, 20]",
+     "styles[0].sides[0].regions[1].rect_mm: expected [x, y, width, height] as "
+     "4 numbers, got an array of 3"},
+    {"styles[0].sides[1].regions[4].rect_mm", "[10, 5, 0, 10]",
+     "styles[0].sides[1].regions[4].rect_mm: region [10, 5, 0, 10] must have a "
+     "positive width and height"},
+    {"styles[0].list", "\"XYZ\"",
+     "styles[0].list: unknown list \"XYZ\" in election \"KS\""},
+    {"styles[6].sides[0].regions[5].list", "\"XYZ\"",
+     "styles[6].sides[0].regions[5].list: unknown list \"XYZ\" in election \"KS\""},
+    {"elections[0].lists[0].candidates[1].no", "1",
+     "elections[0].lists[0].candidates[1].no: duplicate candidate number 1 "
+     "(also candidates[0])"},
+    {"elections[0].lists[0].candidates[0].no", "0",
+     "elections[0].lists[0].candidates[0].no: candidate number 0: numbers "
+     "start at 1"},
+    {"styles[0].sides[0].regions[2].type", "\"checkbox\"",
+     "styles[0].sides[0].regions[2].type: unknown region type \"checkbox\" "
+     "(known: registration_mark, party_name, ballot_number, vote_box, "
+     "write_in_field, list_write_field, stamp_field)"},
+    {"styles[8].election", "\"BY\"",
+     "styles[8].election: unknown election \"BY\""},
+    {"elections[0].type", "\"stortingsvalg\"",
+     "elections[0].type: unknown election type \"stortingsvalg\" (expected "
+     "kommunestyrevalg or fylkestingsvalg)"},
+    {"elections[0].seats", "0",
+     "elections[0].seats: seats must be positive, got 0"},
+    {"elections[0].first_divisor", "0.7",
+     "elections[0].first_divisor: first_divisor must be at least 1, got 0.7"},
+    {"elections[0].max_write_ins", "-1",
+     "elections[0].max_write_ins: max_write_ins must not be negative, got -1"},
+    {"elections[1].max_write_ins", "5",
+     "elections[1].max_write_ins: a fylkestingsvalg has no write-ins: "
+     "max_write_ins must be 0 or absent, got 5"},
+    {"elections[0].lists[1].code", "\"AP\"",
+     "elections[0].lists[1].code: duplicate list code \"AP\" in election "
+     "\"KS\" (also lists[0])"},
+    {"styles[1].id", "\"KS-AP\"",
+     "styles[1].id: duplicate style id \"KS-AP\" (also styles[0])"},
+    {"styles[0].kind", "\"party\"",
+     "styles[0].kind: unknown kind \"party\" (expected list, all_lists or blank)"},
+    {"styles[0].page_mm", "[297, -210]",
+     "styles[0].page_mm: page size 297 x -210 mm must be positive"},
+    {"styles[0].dpi", "0",
+     "styles[0].dpi: dpi must be positive, got 0"},
+    {"styles[0].sides[0].regions[5].candidate", "99",
+     "styles[0].sides[0].regions[5].candidate: no candidate 99 on list \"AP\" "
+     "of election \"KS\""},
+    {"styles[0].sides[0].regions[6].candidate", "1",
+     "styles[0].sides[0].regions[6].candidate: a second vote_box for candidate "
+     "1 (also sides[0].regions[5])"},
+    {"styles[6].sides[0].regions[6].list", "\"AP\"",
+     "styles[6].sides[0].regions[6].list: a second vote_box for list \"AP\" "
+     "(also sides[0].regions[5])"},
+    {"styles[7].sides[0].regions[4].type", "\"vote_box\"",
+     "styles[7].sides[0].regions[4].type: a blank ballot has no vote boxes"},
+    {"styles[0].sides[0].regions[53].rows_mm[0]", "[160, 205, 125, 6.3]",
+     "styles[0].sides[0].regions[53].rows_mm[0]: row [160, 205, 125, 6.3] "
+     "reaches outside the 297 x 210 mm page"},
+    {"styles[0].sides[1].name", "\"inside\"",
+     "styles[0].sides[1].name: duplicate side name \"inside\" in style "
+     "\"KS-AP\" (also sides[0])"},
+    {"styles[0].sides[0].reference", "\"../../etc/passwd\"",
+     "styles[0].sides[0].reference: reference \"../../etc/passwd\" must be a "
+     "relative path inside the package"},
+    {"styles[0].sides[0].regions[5]", "42",
+     "styles[0].sides[0].regions[5]: expected an object, got an integer"},
+    {"area", "\"Voss\"",
+     "area: expected an object, got a string"},
+    {"elections[0].lists[0].candidates[0].stemmetillegg", "\"yes\"",
+     "elections[0].lists[0].candidates[0].stemmetillegg: expected a boolean, "
+     "got a string"},
+    {"styles", "[]",
+     "styles: must not be empty"},
+};
+
+START_TEST(broken_package_is_refused)
+{
+    const broken_case *bc = &BROKEN[_i];
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    json_t *root = devset_json();
+    json_edit(root, bc->path, bc->value);
+    ck_assert_int_eq(json_dump_file(root, t.json, JSON_INDENT(1)), 0);
+    json_decref(root);
+    assert_refused(&t, TELLE_EFORMAT, bc->message);
+    tmp_pkg_remove(&t, NULL);
+}
+END_TEST
+
+START_TEST(unknown_fields_are_accepted)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    json_t *root = devset_json();
+    json_edit(root, "comment", "\"made by hand\"");
+    json_edit(root, "elections[0].lists[0].colour", "\"#e4202c\"");
+    json_edit(root, "styles[0].sides[0].regions[5].note", "{\"a\": [1, 2]}");
+    json_edit(root, "elections[1].max_write_ins", NULL);
+    ck_assert_int_eq(json_dump_file(root, t.json, JSON_INDENT(1)), 0);
+    json_decref(root);
+    pkg_package *pkg = NULL;
+    int rc = pkg_load(&pkg, t.dir);
+    ck_assert_msg(rc == 0, "%s", err_message());
+    ck_assert_int_eq(pkg_election_find(pkg, "FT")->max_write_ins, 0);
+    pkg_free(pkg);
+    tmp_pkg_remove(&t, NULL);
+}
+END_TEST
+
+START_TEST(json_syntax_error_names_line_and_column)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    FILE *f = fopen(t.json, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\n  \"format\": \"telle-election/1\",\n  \"event\": \"x\"\n"
+          "  \"area\": {}\n}\n", f);
+    fclose(f);
+    assert_refused(&t, TELLE_EFORMAT,
+                   "line 4, column 8: invalid JSON: '}' expected near '\"area\"'");
+    tmp_pkg_remove(&t, NULL);
+}
+END_TEST
+
+START_TEST(missing_election_json_and_folder)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    assert_refused(&t, TELLE_EIO, "No such file or directory");
+
+    pkg_package *pkg = NULL;
+    char nowhere[PATH_MAX + 16];
+    snprintf(nowhere, sizeof nowhere, "%s/nowhere", t.dir);
+    ck_assert_int_eq(pkg_load(&pkg, nowhere), TELLE_EIO);
+    ck_assert_ptr_null(pkg);
+    ck_assert(strstr(err_message(), nowhere) == err_message());
+    ck_assert_int_eq(pkg_load(&pkg, ""), TELLE_EINVAL);
+
+    /* A top level that is not an object. */
+    FILE *f = fopen(t.json, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("[1, 2]\n", f);
+    fclose(f);
+    assert_refused(&t, TELLE_EFORMAT, "(top level): expected an object, got an array");
+    tmp_pkg_remove(&t, NULL);
+}
+END_TEST
+
+static Suite *package_suite(void)
+{
+    Suite *s = suite_create("core_package");
+    TCase *tc = tcase_create("package");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, devset_package_loads);
+    tcase_add_test(tc, region_type_names_and_free_null);
+    tcase_add_loop_test(tc, broken_package_is_refused, 0,
+                        (int)(sizeof BROKEN / sizeof BROKEN[0]));
+    tcase_add_test(tc, unknown_fields_are_accepted);
+    tcase_add_test(tc, json_syntax_error_names_line_and_column);
+    tcase_add_test(tc, missing_election_json_and_folder);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(package_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
