@@ -6,5 +6,8 @@
 #define TELLE_CLI_COMMANDS_H
 
 int cmd_package(int argc, char **argv);
+int cmd_ballots(int argc, char **argv);
+
+int cmd_init(int argc, char **argv);
 
 #endif

@@ -11,7 +11,9 @@ typedef struct {
 } command;
 
 static const command COMMANDS[] = {
+    {"init", cmd_init, "create a count (a store) from an election package"},
     {"package", cmd_package, "check an election package"},
+    {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
 };
 
 static void usage(FILE *to)
