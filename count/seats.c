@@ -26,21 +26,21 @@ int cnt_listestemmetall(int64_t *out, const cnt_list_votes *list, int seats)
     const char *name = list_name(list);
     if (list->ballots < 0 || list->ballots > CNT_MAX_BALLOTS)
         return err_set(TELLE_EINVAL,
-                       "list %s: ballots %" PRId64 " is outside 0..%" PRId64,
-                       name, list->ballots, CNT_MAX_BALLOTS);
+                       "ballots: %" PRId64 " is outside 0..%" PRId64
+                       " (list %s)",
+                       list->ballots, CNT_MAX_BALLOTS, name);
     if (list->write_ins_received < 0 ||
         list->write_ins_received > CNT_MAX_WRITE_INS)
         return err_set(TELLE_EINVAL,
-                       "list %s: write_ins_received %" PRId64
-                       " is outside 0..%" PRId64,
-                       name, list->write_ins_received, CNT_MAX_WRITE_INS);
+                       "write_ins_received: %" PRId64 " is outside 0..%" PRId64
+                       " (list %s)",
+                       list->write_ins_received, CNT_MAX_WRITE_INS, name);
     if (list->write_ins_given < 0 ||
         list->write_ins_given > list->ballots * seats)
         return err_set(TELLE_EINVAL,
-                       "list %s: write_ins_given %" PRId64
-                       " is outside 0..%" PRId64
-                       " (its %" PRId64 " ballots × %d seats)",
-                       name, list->write_ins_given, list->ballots * seats,
+                       "write_ins_given: %" PRId64 " is outside 0..%" PRId64
+                       " (list %s: %" PRId64 " ballots × %d seats)",
+                       list->write_ins_given, list->ballots * seats, name,
                        list->ballots, seats);
     *out = list->ballots * seats + list->write_ins_received -
            list->write_ins_given;
@@ -102,7 +102,7 @@ static int check_input(const cnt_election_votes *in)
     if (in->first_divisor_x10 < CNT_FIRST_DIVISOR_MIN_X10 ||
         in->first_divisor_x10 > CNT_FIRST_DIVISOR_MAX_X10)
         return err_set(TELLE_EINVAL,
-                       "first divisor: %d.%d is outside %d.%d..%d.%d",
+                       "first_divisor: %d.%d is outside %d.%d..%d.%d",
                        in->first_divisor_x10 / 10, abs(in->first_divisor_x10 % 10),
                        CNT_FIRST_DIVISOR_MIN_X10 / 10,
                        CNT_FIRST_DIVISOR_MIN_X10 % 10,
@@ -114,11 +114,11 @@ static int check_input(const cnt_election_votes *in)
     for (size_t i = 0; i < in->n_lists; i++) {
         const char *code = in->lists[i].code;
         if (!code || !code[0])
-            return err_set(TELLE_EINVAL, "lists[%zu]: no code", i);
+            return err_set(TELLE_EINVAL, "lists[%zu].code: missing", i);
         for (size_t j = 0; j < i; j++)
             if (strcmp(in->lists[j].code, code) == 0)
                 return err_set(TELLE_EINVAL,
-                               "lists[%zu]: code %s repeats lists[%zu]", i,
+                               "lists[%zu].code: %s repeats lists[%zu]", i,
                                code, j);
     }
     return 0;
@@ -179,8 +179,10 @@ int cnt_seats_allocate(cnt_seats **out, const cnt_election_votes *in)
     for (size_t i = 0; i < in->n_lists; i++) {
         rc = cnt_listestemmetall(&s->listestemmetall[i], &in->lists[i],
                                  in->seats);
-        if (rc < 0)
+        if (rc < 0) {
+            err_prefix("lists[%zu].", i);
             goto done;
+        }
         any |= s->listestemmetall[i] > 0;
     }
     if (!any) {

@@ -115,16 +115,19 @@ typedef struct {
 typedef struct cnt_seats cnt_seats;
 
 /* *out = ballots × seats + received − given for one list. Returns 0, or
- * TELLE_EINVAL naming the list when a count is negative or above its limit,
- * or when the list gives away more write-ins than its ballots can carry
- * (given > ballots × seats), which would make the result negative. */
+ * TELLE_EINVAL when a count is negative or above its limit, or when the
+ * list gives away more write-ins than its ballots can carry (given >
+ * ballots × seats), which would make the result negative. Messages start
+ * with the field ("ballots: ...") and name the list's code, so a caller can
+ * put the path in front with err_prefix. */
 int cnt_listestemmetall(int64_t *out, const cnt_list_votes *list, int seats);
 
 /* Allocates the seats of `in` as described above. On success *out is a
  * new result the caller frees with cnt_seats_free. Returns 0; TELLE_EINVAL
- * naming the field or the list when the input is out of range, codes are
- * missing or repeated, or no list has a listestemmetall above 0;
- * TELLE_ENOMEM. */
+ * when the input is out of range, codes are missing or repeated, or no list
+ * has a listestemmetall above 0, with a message that starts with the path
+ * of the field as the JSON of `telle settle --counts` spells it
+ * ("lists[1].write_ins_given: ..."); TELLE_ENOMEM. */
 int cnt_seats_allocate(cnt_seats **out, const cnt_election_votes *in);
 
 void cnt_seats_free(cnt_seats *s); /* accepts NULL */
