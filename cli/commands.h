@@ -9,5 +9,6 @@ int cmd_package(int argc, char **argv);
 int cmd_ballots(int argc, char **argv);
 
 int cmd_init(int argc, char **argv);
+int cmd_settle(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@ static const command COMMANDS[] = {
     {"init", cmd_init, "create a count (a store) from an election package"},
     {"package", cmd_package, "check an election package"},
     {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
+    {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
 };
 
 static void usage(FILE *to)
