@@ -40,6 +40,17 @@ typedef struct {
 struct TIFFOpenOptions;
 struct TIFFOpenOptions *iio_tiff_options_new(iio_lib_message *m);
 
+/* A TIFF being written: libtiff on a descriptor of ours, so that close
+ * can fsync and see every failure. */
+struct iio_tiff_writer {
+    struct tiff *tif;
+    char *path;
+    int fd;
+    int pages;           /* pages added so far */
+    int failed;          /* a page failed: close reports it too */
+    iio_lib_message msg; /* libtiff's messages (the handlers point here) */
+};
+
 /* TIFF: check the header and count the pages (sets r->pages). */
 int iio_tiff_reader_init(iio_reader *r);
 /* TIFF: decode page (1-based, already range-checked). */

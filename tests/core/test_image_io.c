@@ -16,6 +16,7 @@
 #include <math.h>
 #include <png.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <tiffio.h>
+#include <time.h>
 #include <unistd.h>
 
 /* ---- scratch directory, one per test (Check forks each test) ---------- */
@@ -746,6 +748,207 @@ START_TEST(png_16bit_rgb_scales_to_8)
 }
 END_TEST
 
+/* ---- our writers -------------------------------------------------------- */
+
+START_TEST(tiff_writer_round_trip_every_format_with_tags)
+{
+    img *pages[4] = {make_bilevel(203, 61), make_color(77, 45, 1, 1), make_color(65, 33, 3, 1),
+                     make_color(40, 20, 4, 1)};
+    img_set_dpi(pages[1], 300, 150);
+    img_set_dpi(pages[3], 0, 0);
+    iio_tiff_writer *w = NULL;
+    ck_assert_int_eq(iio_tiff_writer_open(&w, tpath("out.tif")), 0);
+    char desc[4][64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(desc[i], sizeof desc[i], "{\"sheet\":%d,\"side\":\"front\"}", i + 1);
+        iio_page_meta m = IIO_PAGE_META_INIT;
+        m.software = "telle 0.1.0";
+        m.datetime = "2026:11:22 08:30:00";
+        m.description_json = desc[i];
+        m.page_number = i;
+        m.page_total = 4;
+        ck_assert_msg(iio_tiff_writer_add(w, pages[i], &m) == 0, "%s", err_message());
+    }
+    ck_assert_int_eq(iio_tiff_writer_close(w), 0);
+
+    iio_reader *r = NULL;
+    ck_assert_int_eq(iio_reader_open(&r, tpath("out.tif")), 0);
+    ck_assert_int_eq(iio_reader_page_count(r), 4);
+    for (int i = 0; i < 4; i++) {
+        img *got = NULL;
+        ck_assert_int_eq(iio_reader_read(&got, r, i + 1), 0);
+        assert_same_pixels(got, pages[i]);
+        ck_assert(img_dpi_x(got) == img_dpi_x(pages[i]) && img_dpi_y(got) == img_dpi_y(pages[i]));
+        img_free(got);
+    }
+    iio_reader_close(r);
+
+    /* the tags, as any TIFF reader sees them */
+    TIFF *t = TIFFOpen(tpath("out.tif"), "r");
+    ck_assert_ptr_nonnull(t);
+    for (int i = 0; i < 4; i++) {
+        ck_assert(TIFFSetDirectory(t, (tdir_t)i));
+        uint16_t comp = 0, photo = 0, pred = 0, pn = 0, pt = 0;
+        char *sw = NULL, *dt = NULL, *ds = NULL;
+        TIFFGetField(t, TIFFTAG_COMPRESSION, &comp);
+        TIFFGetField(t, TIFFTAG_PHOTOMETRIC, &photo);
+        ck_assert(TIFFGetField(t, TIFFTAG_SOFTWARE, &sw) && strcmp(sw, "telle 0.1.0") == 0);
+        ck_assert(TIFFGetField(t, TIFFTAG_DATETIME, &dt) && strcmp(dt, "2026:11:22 08:30:00") == 0);
+        ck_assert(TIFFGetField(t, TIFFTAG_IMAGEDESCRIPTION, &ds) && strcmp(ds, desc[i]) == 0);
+        ck_assert(TIFFGetField(t, TIFFTAG_PAGENUMBER, &pn, &pt) && pn == i && pt == 4);
+        if (i == 0) {
+            ck_assert_int_eq(comp, COMPRESSION_CCITTFAX4);
+            ck_assert_int_eq(photo, PHOTOMETRIC_MINISWHITE);
+        } else {
+            ck_assert_int_eq(comp, COMPRESSION_LZW);
+            ck_assert(TIFFGetField(t, TIFFTAG_PREDICTOR, &pred) && pred == PREDICTOR_HORIZONTAL);
+            ck_assert_int_eq(photo, i == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
+        }
+        uint16_t unit = 0;
+        float xr = 0;
+        if (i != 3) {
+            ck_assert(TIFFGetField(t, TIFFTAG_RESOLUTIONUNIT, &unit) && unit == RESUNIT_INCH);
+            ck_assert(TIFFGetField(t, TIFFTAG_XRESOLUTION, &xr) && xr == (float)img_dpi_x(pages[i]));
+        } else {
+            ck_assert(!TIFFGetField(t, TIFFTAG_XRESOLUTION, &xr));
+        }
+    }
+    TIFFClose(t);
+    for (int i = 0; i < 4; i++)
+        img_free(pages[i]);
+}
+END_TEST
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* A 200-dpi A4 landscape page; prints the decode time (a figure, not an
+ * assertion: CI machines vary). */
+START_TEST(tiff_writer_a4_page_g4_and_lzw)
+{
+    img *bw = make_bilevel(2339, 1654), *gray = make_color(2339, 1654, 1, 0);
+    iio_tiff_writer *w = NULL;
+    ck_assert_int_eq(iio_tiff_writer_open(&w, tpath("a4.tif")), 0);
+    ck_assert_int_eq(iio_tiff_writer_add(w, bw, NULL), 0);
+    ck_assert_int_eq(iio_tiff_writer_add(w, gray, NULL), 0);
+    ck_assert_int_eq(iio_tiff_writer_close(w), 0);
+    iio_reader *r = NULL;
+    ck_assert_int_eq(iio_reader_open(&r, tpath("a4.tif")), 0);
+    img *got = NULL;
+    double t0 = seconds();
+    ck_assert_int_eq(iio_reader_read(&got, r, 1), 0);
+    double t1 = seconds();
+    assert_same_pixels(got, bw);
+    img_free(got);
+    ck_assert_int_eq(iio_reader_read(&got, r, 2), 0);
+    double t2 = seconds();
+    assert_same_pixels(got, gray);
+    img_free(got);
+    iio_reader_close(r);
+    printf("test_image_io: A4 200 dpi decode: G4 %.1f ms, LZW gray %.1f ms\n", (t1 - t0) * 1e3,
+           (t2 - t1) * 1e3);
+    img_free(bw);
+    img_free(gray);
+}
+END_TEST
+
+START_TEST(tiff_writer_reports_write_failure_at_add_and_close)
+{
+    /* A file size limit makes write() fail with EFBIG half way. */
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit lim = {16 * 1024, 16 * 1024};
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    img *noise = NULL;
+    ck_assert_int_eq(img_new(&noise, 300, 300, 1, 8), 0);
+    uint32_t x = 12345;
+    for (int y = 0; y < 300; y++)
+        for (int i = 0; i < 300; i++) {
+            x = x * 1103515245u + 12345u;
+            img_row_mut(noise, y)[i] = (uint8_t)(x >> 24);
+        }
+    iio_tiff_writer *w = NULL;
+    ck_assert_int_eq(iio_tiff_writer_open(&w, tpath("full.tif")), 0);
+    int rc = iio_tiff_writer_add(w, noise, NULL);
+    ck_assert_int_eq(rc, TELLE_EIO);
+    ck_assert_msg(strstr(err_message(), "full.tif: page 1: cannot write"), "%s", err_message());
+    ck_assert_int_eq(iio_tiff_writer_add(w, noise, NULL), TELLE_EIO);
+    ck_assert_int_eq(iio_tiff_writer_close(w), TELLE_EIO);
+    ck_assert_msg(strstr(err_message(), "full.tif: incomplete"), "%s", err_message());
+    img_free(noise);
+}
+END_TEST
+
+START_TEST(tiff_writer_refuses_bad_arguments)
+{
+    iio_tiff_writer *w = NULL;
+    ck_assert_int_eq(iio_tiff_writer_open(&w, tpath("no/such/dir.tif")), TELLE_EIO);
+    ck_assert_ptr_null(w);
+    ck_assert_msg(strstr(err_message(), "dir.tif: cannot create"), "%s", err_message());
+    ck_assert_int_eq(iio_tiff_writer_open(&w, tpath("ok.tif")), 0);
+    img *bw = make_bilevel(16, 16);
+    iio_page_meta m = IIO_PAGE_META_INIT;
+    m.datetime = "2026-11-22T08:30:00Z";
+    ck_assert_int_eq(iio_tiff_writer_add(w, bw, &m), TELLE_EINVAL);
+    ck_assert_msg(strstr(err_message(), "is not \"YYYY:MM:DD HH:MM:SS\""), "%s", err_message());
+    m.datetime = NULL;
+    m.page_number = 70000;
+    ck_assert_int_eq(iio_tiff_writer_add(w, bw, &m), TELLE_EINVAL);
+    /* refused arguments do not spoil the file */
+    ck_assert_int_eq(iio_tiff_writer_add(w, bw, NULL), 0);
+    ck_assert_int_eq(iio_tiff_writer_close(w), 0);
+    img *got = read_one(tpath("ok.tif"), 1);
+    assert_same_pixels(got, bw);
+    img_free(got);
+    img_free(bw);
+    ck_assert_int_eq(iio_tiff_writer_close(NULL), 0);
+}
+END_TEST
+
+START_TEST(png_writer_round_trip_every_format)
+{
+    img *ims[4] = {make_bilevel(203, 61), make_color(77, 45, 1, 1), make_color(65, 33, 3, 1),
+                   make_color(40, 20, 4, 1)};
+    for (int i = 0; i < 4; i++) {
+        ck_assert_msg(iio_png_write(tpath("w.png"), ims[i]) == 0, "%s", err_message());
+        img *got = read_one(tpath("w.png"), 1);
+        assert_same_pixels(got, ims[i]);
+        ck_assert_msg(img_dpi_x(got) == img_dpi_x(ims[i]), "dpi %f", img_dpi_x(got));
+        img_free(got);
+    }
+    /* 1-bit is stored as 1-bit gray with ink black (0), pHYs in metres */
+    FILE *f = fopen(tpath("w.png"), "rb");
+    ck_assert_int_eq(iio_png_write(tpath("w.png"), ims[0]), 0);
+    fclose(f);
+    f = fopen(tpath("w.png"), "rb");
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png_create_info_struct(png);
+    ck_assert(setjmp(png_jmpbuf(png)) == 0);
+    png_init_io(png, f);
+    png_read_info(png, info);
+    ck_assert_int_eq(png_get_bit_depth(png, info), 1);
+    ck_assert_int_eq(png_get_color_type(png, info), PNG_COLOR_TYPE_GRAY);
+    png_uint_32 xr = 0, yr = 0;
+    int unit = -1;
+    ck_assert(png_get_pHYs(png, info, &xr, &yr, &unit));
+    ck_assert(xr == 7874 && yr == 7874 && unit == PNG_RESOLUTION_METER);
+    uint8_t row[26];
+    png_read_row(png, row, NULL);
+    /* pixel 0 of row 0 is ink in the pattern: stored as 0 (black) */
+    ck_assert(img_row(ims[0], 0)[0] & 0x80);
+    ck_assert_int_eq(row[0] & 0x80, 0);
+    png_destroy_read_struct(&png, &info, NULL);
+    fclose(f);
+    ck_assert_int_eq(iio_png_write(tpath("no/such/dir.png"), ims[1]), TELLE_EIO);
+    ck_assert_msg(strstr(err_message(), "dir.png: cannot create"), "%s", err_message());
+    for (int i = 0; i < 4; i++)
+        img_free(ims[i]);
+}
+END_TEST
+
 /* ---- the development set ------------------------------------------------ */
 
 static int ends_with(const char *s, const char *suffix)
@@ -861,6 +1064,11 @@ int main(void)
     tcase_add_test(tc, png_rgb_rgba_gray_alpha_palette);
     tcase_add_test(tc, png_16bit_rgb_scales_to_8);
     tcase_add_test(tc, devset_every_page_loads);
+    tcase_add_test(tc, tiff_writer_round_trip_every_format_with_tags);
+    tcase_add_test(tc, tiff_writer_a4_page_g4_and_lzw);
+    tcase_add_test(tc, tiff_writer_reports_write_failure_at_add_and_close);
+    tcase_add_test(tc, tiff_writer_refuses_bad_arguments);
+    tcase_add_test(tc, png_writer_round_trip_every_format);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
