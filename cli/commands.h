@@ -10,5 +10,7 @@ int cmd_ballots(int argc, char **argv);
 
 int cmd_init(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const command COMMANDS[] = {
     {"package", cmd_package, "check an election package"},
     {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
+    {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
+    {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
 };
 
 static void usage(FILE *to)

@@ -735,9 +735,7 @@ int scan_archive_page_add(scan_archive_record *out, scan_archive *a,
     rc = iio_tiff_writer_add(w, page, &pm);
     int crc = iio_tiff_writer_close(w);
     if (!rc)
-        rc = crc;
-    if (!rc)
-        rc = fsync_path(tmp, false);
+        rc = crc; /* the writer fsyncs the file before it reports success */
     if (!rc)
         rc = hash_sha256_file(r.file_sha256, tmp);
     if (!rc && rename(tmp, path) != 0)

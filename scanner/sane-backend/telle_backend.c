@@ -28,6 +28,8 @@
  *              (the feeder "ran empty" in the middle of a sheet)
  *   ioerror=N  sane_read returns SANE_STATUS_IO_ERROR in the front of sheet N
  *   simplex=1  the set holds one page per sheet
+ *   delay_ms=N each sane_start waits N ms (a slow scanner, for tests that
+ *              must interrupt a batch in the middle)
  * Every fault fires once per sane_open.
  *
  * Options: source ("Flatbed", "ADF Front", "ADF Duplex"), mode ("Lineart",
@@ -50,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TB_EXPORT __attribute__((visibility("default")))
 #define SANE_I18N(text) text
@@ -97,7 +100,7 @@ typedef struct {
 } tb_page;
 
 typedef struct {
-    int first, jam, cover, dbl, dup, nodocs, ioerror, simplex;
+    int first, jam, cover, dbl, dup, nodocs, ioerror, simplex, delay_ms;
 } tb_config;
 
 typedef struct {
@@ -145,6 +148,7 @@ static void config_set(tb_config *c, const char *key, size_t klen,
         {"first", &c->first},   {"jam", &c->jam},       {"cover", &c->cover},
         {"double", &c->dbl},    {"dup", &c->dup},       {"nodocs", &c->nodocs},
         {"ioerror", &c->ioerror}, {"simplex", &c->simplex},
+        {"delay_ms", &c->delay_ms},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strlen(keys[i].k) == klen && strncmp(keys[i].k, key, klen) == 0)
@@ -643,6 +647,11 @@ SANE_Status sane_telle_start(SANE_Handle h)
         return SANE_STATUS_INVAL;
     if (d->scanning)
         return SANE_STATUS_DEVICE_BUSY;
+    if (d->cfg.delay_ms > 0) {
+        struct timespec ts = {d->cfg.delay_ms / 1000,
+                              (long)(d->cfg.delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     int per_sheet = d->cfg.simplex ? 1 : 2;
     if (d->source == SRC_FLATBED) {
         if (d->fed > 0)
