@@ -131,7 +131,8 @@ int cnt_ranking_compute(cnt_ranking **out, const cnt_list_candidates *in)
                               in->ballots * CNT_FT_THRESHOLD_PERCENT;
         }
     }
-    qsort(r->ranked, r->n, sizeof *r->ranked, ranked_cmp);
+    if (r->n > 1)
+        qsort(r->ranked, r->n, sizeof *r->ranked, ranked_cmp);
 
     size_t elected = (size_t)in->seats < r->n ? (size_t)in->seats : r->n;
     size_t deputies = in->seats > 0 ? (size_t)in->seats + 3 : 0;
