@@ -85,9 +85,18 @@ static png_structp iio_png_start(const iio_reader *r, iio_png_src *src, png_info
     return png;
 }
 
-static const char *iio_png_detail(const iio_lib_message *m)
+/* libpng's error, with the warning that explains it when there is one
+ * ("Invalid IHDR data (Image width exceeds user limit in IHDR)"). */
+static const char *iio_png_detail(iio_lib_message *m)
 {
-    return m->error[0] ? m->error : m->warning;
+    if (!m->error[0])
+        return m->warning;
+    if (m->warning[0]) {
+        size_t n = strlen(m->error);
+        snprintf(m->error + n, sizeof m->error - n, " (%s)", m->warning);
+        m->warning[0] = '\0';
+    }
+    return m->error;
 }
 
 int iio_png_reader_init(iio_reader *r)

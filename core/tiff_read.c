@@ -208,9 +208,12 @@ typedef struct {
     uint64_t scanline;   /* raw bytes per row */
     uint16_t *cmap[3];   /* palette */
     int cmap_shift;      /* 8 for 16-bit colormaps, 0 for 8-bit ones */
+    int decoding;        /* past the tags: warnings explain failures */
 } iio_tiff_page;
 
-/* err_set with "name: page N: " in front and libtiff's message behind. */
+/* err_set with "name: page N: " in front and libtiff's error behind; when
+ * decoding (p->decoding) its warning too, since some codecs only warn about
+ * damaged data. */
 TELLE_PRINTF(3, 4)
 static int iio_tiff_fail(const iio_tiff_page *p, int code, const char *fmt, ...)
 {
@@ -219,11 +222,15 @@ static int iio_tiff_fail(const iio_tiff_page *p, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    const char *d = iio_tiff_detail(&p->msg);
+    const char *d = p->decoding ? iio_tiff_detail(&p->msg) : p->msg.error;
     return err_set(code, "%s: page %d: %s%s%s", p->name, p->page, what, d[0] ? ": " : "", d);
 }
 
-static void iio_tiff_msg_clear(iio_tiff_page *p) { memset(&p->msg, 0, sizeof p->msg); }
+static void iio_tiff_msg_clear(iio_tiff_page *p)
+{
+    memset(&p->msg, 0, sizeof p->msg);
+    p->decoding = 1;
+}
 
 static double iio_tiff_dpi(TIFF *tif, uint32_t tag)
 {
@@ -369,7 +376,9 @@ static int iio_tiff_read_strips(iio_tiff_page *p, uint8_t *raw)
             return iio_tiff_fail(p, TELLE_EFORMAT,
                                  "truncated strip %u of %u (expected %lld bytes, got %lld)", s + 1,
                                  need, (long long)want, (long long)got);
-        if (p->msg.error[0])
+        /* The fax and JPEG decoders only warn about premature ends and bad
+         * codes and fill the rest: for a ballot that is a damaged page. */
+        if (p->msg.error[0] || p->msg.warning[0])
             return iio_tiff_fail(p, TELLE_EFORMAT, "strip %u of %u is corrupt", s + 1, need);
     }
     return 0;
@@ -412,6 +421,10 @@ static int iio_tiff_read_tiles(iio_tiff_page *p, uint8_t *raw)
             if ((uint64_t)got < tsize) {
                 rc = iio_tiff_fail(p, TELLE_EFORMAT, "truncated tile %u (expected %llu bytes, got %lld)",
                                    t + 1, (unsigned long long)tsize, (long long)got);
+                goto done;
+            }
+            if (p->msg.error[0] || p->msg.warning[0]) {
+                rc = iio_tiff_fail(p, TELLE_EFORMAT, "tile %u is corrupt", t + 1);
                 goto done;
             }
             uint32_t rows = p->height - ty < th ? p->height - ty : th;

@@ -39,6 +39,8 @@ static void tdir_setup(void)
 
 static void tdir_teardown(void)
 {
+    if (getenv("TELLE_KEEP_TMP"))
+        return;
     DIR *d = opendir(tdir);
     if (!d)
         return;
@@ -949,6 +951,286 @@ START_TEST(png_writer_round_trip_every_format)
 }
 END_TEST
 
+/* ---- broken files ------------------------------------------------------- */
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = malloc((size_t)n + 1);
+    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+static void spit(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+/* The value field of `tag` in directory `page` (1-based) of a little-endian
+ * classic TIFF, to damage it. */
+static uint8_t *ifd_value(uint8_t *b, size_t len, int page, uint16_t tag)
+{
+    ck_assert(b[0] == 'I');
+    uint32_t off = le32(b + 4);
+    for (int p = 1; p < page; p++) {
+        ck_assert(off + 2 < len);
+        off = le32(b + off + 2 + 12 * (b[off] | b[off + 1] << 8));
+    }
+    unsigned n = b[off] | b[off + 1] << 8;
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t *e = b + off + 2 + 12 * i;
+        if ((e[0] | e[1] << 8) == tag)
+            return e + 8;
+    }
+    ck_abort_msg("tag %u not in page %d", tag, page);
+    return NULL;
+}
+
+static uint8_t *find_bytes(uint8_t *b, size_t len, const char *what)
+{
+    size_t n = strlen(what);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(b + i, what, n) == 0)
+            return b + i;
+    return NULL;
+}
+
+/* CRC-32 as PNG chunks use it (ISO 3309, reflected, 0xedb88320). */
+static uint32_t png_crc(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+    }
+    return c ^ 0xffffffffu;
+}
+
+/* Makes `tag` of directory `page` one LONG of value v. */
+static void ifd_set_long(uint8_t *b, size_t len, int page, uint16_t tag, uint32_t v)
+{
+    uint8_t *val = ifd_value(b, len, page, tag);
+    val[-6] = 4, val[-5] = 0;              /* type LONG */
+    put_le32(val - 4, 1);                  /* count */
+    put_le32(val, v);
+}
+
+/* Runs fn with stderr sent to a file; fails if anything was printed. */
+static int quiet_read(const char *path, int page, int *stage)
+{
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(tpath("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, 2);
+    close(fd);
+    iio_reader *r = NULL;
+    img *im = NULL;
+    *stage = 0;
+    int rc = iio_reader_open(&r, path);
+    if (!rc) {
+        *stage = 1;
+        rc = iio_reader_read(&im, r, page);
+    }
+    img_free(im);
+    iio_reader_close(r);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    struct stat st;
+    ck_assert_int_eq(stat(tpath("stderr.txt"), &st), 0);
+    ck_assert_msg(st.st_size == 0, "%s: the libraries printed to stderr", path);
+    return rc;
+}
+
+/* Expects reading page `page` of path to fail with code and a message
+ * holding the file name, "page N: " when page > 0, and `what`. */
+static void expect_broken(const char *path, int page, int code, const char *what)
+{
+    int stage;
+    err_clear();
+    int rc = quiet_read(path, page > 0 ? page : 1, &stage);
+    const char *m = err_message();
+    printf("broken: %s\n", m);
+    ck_assert_msg(rc == code, "%s: code %d, want %d: %s", path, rc, code, m);
+    ck_assert_msg(strncmp(m, path, strlen(path)) == 0, "message does not start with the file: %s", m);
+    if (page > 0) {
+        char pg[32];
+        snprintf(pg, sizeof pg, ": page %d", page);
+        ck_assert_msg(strstr(m, pg), "message does not name page %d: %s", page, m);
+    }
+    ck_assert_msg(strstr(m, what), "message lacks \"%s\": %s", what, m);
+}
+
+/* A good two-page file: G4 then uncompressed gray in one strip. */
+static void make_good_tiff(const char *path)
+{
+    img *bw = make_bilevel(64, 32), *gray = make_color(40, 30, 1, 1);
+    TIFF *t = tiff_create(path, 0);
+    size_t scan;
+    uint8_t *raw = raw_of(bw, 0, &scan);
+    tspec s = TSPEC(.compression = COMPRESSION_CCITTFAX4, .photometric = PHOTOMETRIC_MINISWHITE,
+                    .bps = 1, .spp = 1);
+    tiff_page(t, &s, 64, 32, raw, scan);
+    free(raw);
+    raw = raw_of(gray, 0, &scan);
+    s = TSPEC(.compression = COMPRESSION_NONE, .photometric = PHOTOMETRIC_MINISBLACK, .bps = 8, .spp = 1);
+    tiff_page(t, &s, 40, 30, raw, scan);
+    free(raw);
+    TIFFClose(t);
+    img_free(bw);
+    img_free(gray);
+}
+
+START_TEST(broken_files_are_refused_with_file_page_and_reason)
+{
+    size_t len;
+    uint8_t *b;
+    char good[600];
+    snprintf(good, sizeof good, "%s", tpath("good.tif"));
+    make_good_tiff(good);
+    int stage;
+    ck_assert_int_eq(quiet_read(good, 2, &stage), 0);
+
+    spit(tpath("empty.tif"), "", 0);
+    expect_broken(tpath("empty.tif"), 0, TELLE_EFORMAT, "empty file");
+
+    spit(tpath("text.tif"), "hello, this is no image\n", 24);
+    expect_broken(tpath("text.tif"), 0, TELLE_EFORMAT, "not a TIFF or PNG file (starts with bytes 68 65 6c 6c)");
+
+    spit(tpath("header.tif"), "II*\0\x08\0", 6);
+    expect_broken(tpath("header.tif"), 1, TELLE_EFORMAT, "unreadable TIFF header");
+
+    b = slurp(good, &len);
+    put_le32(b + 4, 0x7ffffff0u);
+    spit(tpath("ifd.tif"), b, len);
+    expect_broken(tpath("ifd.tif"), 1, TELLE_EFORMAT, "unreadable TIFF header or first directory");
+    free(b);
+
+    /* page 2's only strip is said to start 100 bytes before the end */
+    b = slurp(good, &len);
+    put_le32(ifd_value(b, len, 2, TIFFTAG_STRIPOFFSETS), (uint32_t)len - 100);
+    spit(tpath("strip.tif"), b, len);
+    expect_broken(tpath("strip.tif"), 2, TELLE_EFORMAT, "strip 1 of 1");
+    free(b);
+
+    /* page 1's G4 data overwritten with junk */
+    b = slurp(good, &len);
+    uint32_t so = le32(ifd_value(b, len, 1, TIFFTAG_STRIPOFFSETS));
+    uint32_t sc = le32(ifd_value(b, len, 1, TIFFTAG_STRIPBYTECOUNTS));
+    for (uint32_t i = 0; i < sc; i++)
+        b[so + i] = (uint8_t)(0x5a ^ i * 77);
+    spit(tpath("g4junk.tif"), b, len);
+    expect_broken(tpath("g4junk.tif"), 1, TELLE_EFORMAT, "strip 1 of 1");
+    free(b);
+
+    /* page 1's G4 strip said to be a third of its length */
+    b = slurp(good, &len);
+    ifd_set_long(b, len, 1, TIFFTAG_STRIPBYTECOUNTS, sc / 3);
+    spit(tpath("g4short.tif"), b, len);
+    expect_broken(tpath("g4short.tif"), 1, TELLE_EFORMAT, "strip 1 of 1");
+    free(b);
+
+    b = slurp(good, &len);
+    ifd_set_long(b, len, 2, TIFFTAG_IMAGEWIDTH, 100000);
+    ifd_set_long(b, len, 2, TIFFTAG_IMAGELENGTH, 100000);
+    spit(tpath("huge.tif"), b, len);
+    expect_broken(tpath("huge.tif"), 2, TELLE_EFORMAT, "100000x100000");
+    free(b);
+
+    b = slurp(good, &len);
+    ifd_set_long(b, len, 2, TIFFTAG_IMAGEWIDTH, 0);
+    spit(tpath("zero.tif"), b, len);
+    expect_broken(tpath("zero.tif"), 2, TELLE_EFORMAT, "cannot read the page's directory");
+    free(b);
+
+    /* a JPEG strip cut to half its length */
+    img *jg = make_color(64, 48, 1, 0);
+    size_t jscan;
+    uint8_t *jraw = raw_of(jg, 0, &jscan);
+    tspec js = TSPEC(.compression = COMPRESSION_JPEG, .photometric = PHOTOMETRIC_MINISBLACK, .bps = 8,
+                     .spp = 1);
+    write_tiff(tpath("jpeg.tif"), &js, 64, 48, jraw, jscan);
+    free(jraw);
+    img_free(jg);
+    b = slurp(tpath("jpeg.tif"), &len);
+    ifd_set_long(b, len, 1, TIFFTAG_STRIPBYTECOUNTS, le32(ifd_value(b, len, 1, TIFFTAG_STRIPBYTECOUNTS)) / 2);
+    spit(tpath("jpegcut.tif"), b, len);
+    expect_broken(tpath("jpegcut.tif"), 1, TELLE_EFORMAT, "strip 1 of 1");
+    free(b);
+
+    uint8_t px[64] = {0};
+    tspec s = TSPEC(.compression = COMPRESSION_NONE, .photometric = PHOTOMETRIC_MINISBLACK, .bps = 4,
+                    .spp = 1);
+    write_tiff(tpath("4bit.tif"), &s, 8, 8, px, 4);
+    expect_broken(tpath("4bit.tif"), 1, TELLE_EFORMAT, "4 bits per sample");
+
+    TIFF *t = tiff_create(tpath("float.tif"), 0);
+    float fpx[16] = {0};
+    TIFFSetField(t, TIFFTAG_SAMPLEFORMAT, SAMPLEFORMAT_IEEEFP);
+    s = TSPEC(.compression = COMPRESSION_NONE, .photometric = PHOTOMETRIC_MINISBLACK, .bps = 32, .spp = 1);
+    tiff_page(t, &s, 4, 4, (const uint8_t *)fpx, 16);
+    TIFFClose(t);
+    expect_broken(tpath("float.tif"), 1, TELLE_EFORMAT, "floating point");
+
+    err_clear();
+    iio_reader *r = NULL;
+    img *im = NULL;
+    ck_assert_int_eq(iio_reader_open(&r, good), 0);
+    ck_assert_int_eq(iio_reader_read(&im, r, 3), TELLE_EINVAL);
+    ck_assert_msg(strstr(err_message(), "good.tif: page 3 does not exist (the file has 2 pages)"), "%s",
+                  err_message());
+    ck_assert_int_eq(iio_reader_read(&im, r, 0), TELLE_EINVAL);
+    ck_assert_ptr_null(im);
+    iio_reader_close(r);
+
+    /* PNG: a good one, then damaged */
+    img *g = make_color(50, 40, 1, 1);
+    ck_assert_int_eq(iio_png_write(tpath("good.png"), g), 0);
+    img_free(g);
+    b = slurp(tpath("good.png"), &len);
+    spit(tpath("cut.png"), b, len / 2);
+    expect_broken(tpath("cut.png"), 0, TELLE_EFORMAT, "truncated");
+    spit(tpath("cut8.png"), b, 12);
+    expect_broken(tpath("cut8.png"), 0, TELLE_EFORMAT, "corrupt PNG header");
+    /* change IDAT's CRC: the data is intact, its checksum is not */
+    uint8_t *idat = find_bytes(b, len, "IDAT");
+    ck_assert_ptr_nonnull(idat);
+    uint32_t ilen = (uint32_t)idat[-4] << 24 | idat[-3] << 16 | idat[-2] << 8 | idat[-1];
+    idat[4 + ilen + 3] ^= 0x40;
+    spit(tpath("crc.png"), b, len);
+    expect_broken(tpath("crc.png"), 0, TELLE_EFORMAT, "CRC error");
+    free(b);
+
+    /* IHDR claims 100000 x 100000 (CRC recomputed) */
+    b = slurp(tpath("good.png"), &len);
+    uint8_t *ihdr = b + 12;
+    ihdr[4] = 0, ihdr[5] = 1, ihdr[6] = 0x86, ihdr[7] = 0xa0;
+    ihdr[8] = 0, ihdr[9] = 1, ihdr[10] = 0x86, ihdr[11] = 0xa0;
+    uint32_t crc = png_crc(ihdr, 17);
+    ihdr[17] = (uint8_t)(crc >> 24), ihdr[18] = (uint8_t)(crc >> 16), ihdr[19] = (uint8_t)(crc >> 8),
+    ihdr[20] = (uint8_t)crc;
+    spit(tpath("huge.png"), b, len);
+    expect_broken(tpath("huge.png"), 0, TELLE_EFORMAT, "limit");
+    free(b);
+}
+END_TEST
+
 /* ---- the development set ------------------------------------------------ */
 
 static int ends_with(const char *s, const char *suffix)
@@ -1064,6 +1346,7 @@ int main(void)
     tcase_add_test(tc, png_rgb_rgba_gray_alpha_palette);
     tcase_add_test(tc, png_16bit_rgb_scales_to_8);
     tcase_add_test(tc, devset_every_page_loads);
+    tcase_add_test(tc, broken_files_are_refused_with_file_page_and_reason);
     tcase_add_test(tc, tiff_writer_round_trip_every_format_with_tags);
     tcase_add_test(tc, tiff_writer_a4_page_g4_and_lzw);
     tcase_add_test(tc, tiff_writer_reports_write_failure_at_add_and_close);
