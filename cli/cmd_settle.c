@@ -53,9 +53,9 @@ static void usage(FILE *to)
             "  Seat allocation (modified Sainte-Lagu\xc3\xab, every quotient) and\n"
             "  candidate ranking from the final counts in FILE (JSON, see\n"
             "  count/README.md). --json prints JSON instead of tables.\n"
-            "  --seed N starts the drawing of lots, used only when lists are\n"
-            "  equal in quotient and listestemmetall (default 0); the seed\n"
-            "  and every draw are printed.\n");
+            "  --seed N (0..2^63-1) starts the drawing of lots, used only when\n"
+            "  lists are equal in quotient and listestemmetall (default 0);\n"
+            "  the seed and every draw are printed.\n");
 }
 
 static void input_free(settle_input *in)
@@ -259,6 +259,10 @@ static int parse_counts(settle_input *in, json_t **root, const char *file)
     in->ft = election && strcmp(election, "FT") == 0;
 
     int64_t seats = 0;
+    if (in->ft && json_object_get(r, "seats"))
+        return err_set(TELLE_EINVAL,
+                       "$.seats: county seats are allocated by the county; "
+                       "give each list's \"seats\" instead");
     if ((rc = get_int(&seats, r, "$", "seats", !in->ft, 0, 1,
                       CNT_MAX_SEATS)) < 0)
         return rc;
@@ -556,9 +560,11 @@ int cmd_settle(int argc, char **argv)
             char *end = NULL;
             errno = 0;
             unsigned long long n = strtoull(arg, &end, 10);
-            if (errno || end == arg || *end || arg[0] == '-') {
+            /* JSON integers are signed 64-bit: keep the seed printable. */
+            if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
+                n > INT64_MAX) {
                 fprintf(stderr, "telle settle: --seed: '%s' is not a whole "
-                                "number 0..%" PRIu64 "\n", arg, UINT64_MAX);
+                                "number 0..%" PRId64 "\n", arg, INT64_MAX);
                 return 2;
             }
             seed = n;

@@ -324,6 +324,12 @@ START_TEST(bad_input_names_the_json_path)
                    "$.lists[0].candidates[0].personal_votes: missing");
     assert_refused("{\"seats\": 3, \"lists\": [{\"code\": \"A\", \"ballots\": 0}]}",
                    "no list has a listestemmetall above 0");
+    assert_refused("{\"election\": \"FT\", \"seats\": 3, \"lists\": "
+                   "[{\"code\": \"A\", \"ballots\": 9, \"seats\": 1}]}",
+                   "$.seats: county seats are allocated by the county");
+    assert_refused("{\"election\": \"FT\", \"lists\": [{\"code\": \"A\", "
+                   "\"ballots\": 9}]}",
+                   "$.lists[0].seats: missing");
     remove_tmpdir();
 }
 END_TEST
