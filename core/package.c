@@ -804,6 +804,116 @@ static char *pkg_path_join(const char *dir, const char *name)
     return s;
 }
 
+/* ---- reference images ---- */
+
+/* RGBA composited over white into RGB: a transparent pixel is bare paper. */
+static int pkg_rgba_to_rgb(img **out, const img *src)
+{
+    img *d = NULL;
+    int rc = img_new(&d, img_width(src), img_height(src), 3, 8);
+    if (rc)
+        return rc;
+    img_set_dpi(d, img_dpi_x(src), img_dpi_y(src));
+    const int w = img_width(src);
+    for (int y = 0; y < img_height(src); y++) {
+        const uint8_t *restrict s = img_row(src, y);
+        uint8_t *restrict o = img_row_mut(d, y);
+        for (int x = 0; x < w; x++) {
+            unsigned a = s[4 * x + 3];
+            for (int k = 0; k < 3; k++)
+                o[3 * x + k] = (uint8_t)((s[4 * x + k] * a + 255 * (255 - a) + 127) / 255);
+        }
+    }
+    *out = d;
+    return 0;
+}
+
+/* Decodes the reference of sd into sd->image as 8-bit gray or RGB and
+ * checks its size against the style's page at its dpi. The image's
+ * resolution is set to the style's dpi: that number, not the file's pHYs,
+ * ties millimetres to pixels for every stage. */
+static int pkg_load_reference(pkg_side *sd, const pkg_ctx *c, const char *dir,
+                              const pkg_style *st, const char *path)
+{
+    int rc;
+    char *file = NULL;
+    iio_reader *r = NULL;
+    img *im = NULL, *conv = NULL;
+    struct stat sb;
+    char p[PKG_PATH_MAX];
+
+    pkg_path_field(p, path, "reference");
+    if (!(file = pkg_path_join(dir, sd->reference))) {
+        rc = pkg_nomem();
+        goto done;
+    }
+    if (stat(file, &sb) != 0) {
+        rc = err_set(TELLE_EIO, "%s: %s: reference image \"%s\" cannot be "
+                     "read: %s", c->file, p, sd->reference, strerror(errno));
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        rc = pkg_fail(c, p, "reference image \"%s\" is not a file",
+                      sd->reference);
+        goto done;
+    }
+    if ((rc = iio_reader_open(&r, file)) || (rc = iio_reader_read(&im, r, 1))) {
+        err_prefix("%s: %s: reference image \"%s\" cannot be decoded: ",
+                   c->file, p, sd->reference);
+        goto done;
+    }
+    if (img_depth(im) != 8 || img_channels(im) == 2) {
+        rc = img_to_gray(&conv, im);
+    } else if (img_channels(im) == 4) {
+        rc = pkg_rgba_to_rgb(&conv, im);
+    }
+    if (rc)
+        goto done;
+    if (conv) {
+        img_free(im);
+        im = conv;
+        conv = NULL;
+    }
+    double ew = pkg_mm_to_px(st->page_w_mm, st->dpi);
+    double eh = pkg_mm_to_px(st->page_h_mm, st->dpi);
+    if (fabs(img_width(im) - ew) > PKG_REF_TOLERANCE_PX ||
+        fabs(img_height(im) - eh) > PKG_REF_TOLERANCE_PX) {
+        rc = pkg_fail(c, p, "reference image \"%s\" is %d x %d px, but a "
+                      "%g x %g mm page at %g dpi needs %.0f x %.0f px "
+                      "(+/- %g px)", sd->reference, img_width(im),
+                      img_height(im), st->page_w_mm, st->page_h_mm, st->dpi,
+                      ew, eh, PKG_REF_TOLERANCE_PX);
+        goto done;
+    }
+    img_set_dpi(im, st->dpi, st->dpi);
+    sd->image = im;
+    im = NULL;
+done:
+    img_free(conv);
+    img_free(im);
+    iio_reader_close(r);
+    free(file);
+    return rc;
+}
+
+static int pkg_load_references(pkg_package *pkg, const pkg_ctx *c)
+{
+    char sp[PKG_PATH_MAX], p[PKG_PATH_MAX];
+    for (int s = 0; s < pkg->n_styles; s++) {
+        pkg_style *st = &pkg->styles[s];
+        pkg_path_index(sp, "styles", (size_t)s);
+        pkg_path_field(p, sp, "sides");
+        for (int i = 0; i < st->n_sides; i++) {
+            char q[PKG_PATH_MAX];
+            pkg_path_index(q, p, (size_t)i);
+            int rc = pkg_load_reference(&st->sides[i], c, pkg->dir, st, q);
+            if (rc)
+                return rc;
+        }
+    }
+    return 0;
+}
+
 int pkg_load(pkg_package **out, const char *dir)
 {
     int rc = 0;
@@ -848,7 +958,8 @@ int pkg_load(pkg_package **out, const char *dir)
         rc = pkg_nomem();
         goto done;
     }
-    if ((rc = pkg_parse_root(pkg, &c, root)))
+    if ((rc = pkg_parse_root(pkg, &c, root)) ||
+        (rc = pkg_load_references(pkg, &c)))
         goto done;
     *out = pkg;
     pkg = NULL;

@@ -3,6 +3,8 @@
  * (derived from it in a temporary folder) are refused with a message that
  * names the file, the JSON path and what is wrong. */
 #include "core/error.h"
+#include "core/image.h"
+#include "core/image_io.h"
 #include "core/package.h"
 
 #include <check.h>
@@ -44,12 +46,18 @@ static void tmp_pkg_make(tmp_pkg *t)
     ck_assert_int_eq(symlink(target, t->styles), 0);
 }
 
-static void tmp_pkg_remove(tmp_pkg *t, const char *extra_file)
+/* The files tests may add beside election.json. */
+static const char *const TMP_EXTRA[] = {"a.png", "b.png", "bad.png"};
+
+static void tmp_pkg_remove(tmp_pkg *t)
 {
+    char p[PATH_MAX + 32];
     unlink(t->json);
     unlink(t->styles);
-    if (extra_file)
-        unlink(extra_file);
+    for (size_t i = 0; i < sizeof TMP_EXTRA / sizeof TMP_EXTRA[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", t->dir, TMP_EXTRA[i]);
+        unlink(p);
+    }
     ck_assert_int_eq(rmdir(t->dir), 0);
 }
 
@@ -204,6 +212,15 @@ START_TEST(devset_package_loads)
         ck_assert_double_eq(st->dpi, 200);
         ck_assert_int_eq(st->n_sides, 2);
         kinds[st->kind]++;
+        for (int i = 0; i < st->n_sides; i++) {
+            const img *ref = st->sides[i].image;
+            ck_assert_ptr_nonnull(ref);
+            ck_assert_int_eq(img_width(ref), 2339);
+            ck_assert_int_eq(img_height(ref), 1654);
+            ck_assert_int_eq(img_channels(ref), 1);
+            ck_assert_int_eq(img_depth(ref), 8);
+            ck_assert_double_eq(img_dpi_x(ref), 200);
+        }
         const pkg_election *el = pkg_election_find(pkg, st->election);
         ck_assert_ptr_nonnull(el);
         int boxes = 0, writes = 0;
@@ -375,7 +392,7 @@ START_TEST(broken_package_is_refused)
     ck_assert_int_eq(json_dump_file(root, t.json, JSON_INDENT(1)), 0);
     json_decref(root);
     assert_refused(&t, TELLE_EFORMAT, bc->message);
-    tmp_pkg_remove(&t, NULL);
+    tmp_pkg_remove(&t);
 }
 END_TEST
 
@@ -396,7 +413,7 @@ START_TEST(unknown_fields_are_accepted)
     ck_assert_msg(rc == 0, "%s", err_message());
     ck_assert_int_eq(pkg_election_find(pkg, "FT")->max_write_ins, 0);
     pkg_free(pkg);
-    tmp_pkg_remove(&t, NULL);
+    tmp_pkg_remove(&t);
 }
 END_TEST
 
@@ -412,7 +429,7 @@ START_TEST(json_syntax_error_names_line_and_column)
     fclose(f);
     assert_refused(&t, TELLE_EFORMAT,
                    "line 4, column 8: invalid JSON: '}' expected near '\"area\"'");
-    tmp_pkg_remove(&t, NULL);
+    tmp_pkg_remove(&t);
 }
 END_TEST
 
@@ -437,7 +454,143 @@ START_TEST(missing_election_json_and_folder)
     fputs("[1, 2]\n", f);
     fclose(f);
     assert_refused(&t, TELLE_EFORMAT, "(top level): expected an object, got an array");
-    tmp_pkg_remove(&t, NULL);
+    tmp_pkg_remove(&t);
+}
+END_TEST
+
+/* Writes a blank (white) PNG of w x h pixels into the package folder. */
+static void write_reference(const tmp_pkg *t, const char *name, int w, int h,
+                            int channels, int depth)
+{
+    img *im = NULL;
+    char path[PATH_MAX + 32];
+    ck_assert_int_eq(img_new(&im, w, h, channels, depth), 0);
+    if (depth == 8)
+        for (int y = 0; y < h; y++)
+            memset(img_row_mut(im, y), 255, img_stride(im));
+    img_set_dpi(im, 200, 200);
+    snprintf(path, sizeof path, "%s/%s", t->dir, name);
+    ck_assert_msg(iio_png_write(path, im) == 0, "%s", err_message());
+    img_free(im);
+}
+
+/* The development package cut to its first style (KS-AP), so a test that
+ * reaches the images decodes two of them, not twenty-two. */
+static json_t *first_style_only(void)
+{
+    json_t *root = devset_json();
+    json_t *styles = json_object_get(root, "styles");
+    while (json_array_size(styles) > 1)
+        ck_assert_int_eq(json_array_remove(styles, 1), 0);
+    return root;
+}
+
+static void write_json(const tmp_pkg *t, json_t *root)
+{
+    ck_assert_int_eq(json_dump_file(root, t->json, JSON_INDENT(1)), 0);
+    json_decref(root);
+}
+
+START_TEST(reference_missing)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    json_t *root = first_style_only();
+    json_edit(root, "styles[0].sides[1].reference", "\"styles/KS-AP/missing.png\"");
+    write_json(&t, root);
+    assert_refused(&t, TELLE_EIO,
+                   "styles[0].sides[1].reference: reference image "
+                   "\"styles/KS-AP/missing.png\" cannot be read: No such file "
+                   "or directory");
+    tmp_pkg_remove(&t);
+}
+END_TEST
+
+START_TEST(reference_of_wrong_size)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    write_reference(&t, "a.png", 1000, 700, 1, 8);
+    json_t *root = first_style_only();
+    json_edit(root, "styles[0].sides[0].reference", "\"a.png\"");
+    write_json(&t, root);
+    assert_refused(&t, TELLE_EFORMAT,
+                   "styles[0].sides[0].reference: reference image \"a.png\" is "
+                   "1000 x 700 px, but a 297 x 210 mm page at 200 dpi needs "
+                   "2339 x 1654 px (+/- 2 px)");
+
+    /* 297 mm at 200 dpi is 2338.6 px: 2341 is one pixel too far. */
+    write_reference(&t, "b.png", 2341, 1654, 1, 8);
+    root = first_style_only();
+    json_edit(root, "styles[0].sides[1].reference", "\"b.png\"");
+    write_json(&t, root);
+    assert_refused(&t, TELLE_EFORMAT,
+                   "styles[0].sides[1].reference: reference image \"b.png\" is "
+                   "2341 x 1654 px, but a 297 x 210 mm page at 200 dpi needs "
+                   "2339 x 1654 px (+/- 2 px)");
+    tmp_pkg_remove(&t);
+}
+END_TEST
+
+START_TEST(reference_not_an_image)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    char path[PATH_MAX + 32], want[PATH_MAX + 256];
+    snprintf(path, sizeof path, "%s/bad.png", t.dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("this is not a picture of a ballot\n", f);
+    fclose(f);
+    json_t *root = first_style_only();
+    json_edit(root, "styles[0].sides[0].reference", "\"bad.png\"");
+    write_json(&t, root);
+    pkg_package *pkg = NULL;
+    ck_assert_int_eq(pkg_load(&pkg, t.dir), TELLE_EFORMAT);
+    ck_assert_ptr_null(pkg);
+    snprintf(want, sizeof want, "%s: styles[0].sides[0].reference: reference "
+             "image \"bad.png\" cannot be decoded: ", t.json);
+    ck_assert_msg(strncmp(err_message(), want, strlen(want)) == 0, "%s",
+                  err_message());
+    ck_assert_uint_gt(strlen(err_message()), strlen(want));
+    tmp_pkg_remove(&t);
+}
+END_TEST
+
+/* Sizes within 2 px of page_mm x dpi / 25.4 pass; RGBA is stored as RGB
+ * over white, 1-bit as 8-bit gray, and the images carry the style's dpi. */
+START_TEST(reference_formats_and_rounding)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    write_reference(&t, "a.png", 2340, 1652, 4, 8);
+    write_reference(&t, "b.png", 2337, 1655, 1, 1);
+    json_t *root = first_style_only();
+    json_edit(root, "styles[0].sides[0].reference", "\"a.png\"");
+    json_edit(root, "styles[0].sides[1].reference", "\"b.png\"");
+    write_json(&t, root);
+    pkg_package *pkg = NULL;
+    int rc = pkg_load(&pkg, t.dir);
+    ck_assert_msg(rc == 0, "%s", err_message());
+    const img *a = pkg->styles[0].sides[0].image;
+    const img *b = pkg->styles[0].sides[1].image;
+    ck_assert_int_eq(img_width(a), 2340);
+    ck_assert_int_eq(img_channels(a), 3);
+    ck_assert_int_eq(img_depth(a), 8);
+    /* The PNG's pixels are white with alpha 255 */
+    ck_assert_int_eq(img_row(a, 100)[300], 255);
+    ck_assert_int_eq(img_width(b), 2337);
+    ck_assert_int_eq(img_height(b), 1655);
+    ck_assert_int_eq(img_channels(b), 1);
+    ck_assert_int_eq(img_depth(b), 8);
+    ck_assert_int_eq(img_row(b, 1654)[2336], 255); /* no ink is white */
+    ck_assert_double_eq(img_dpi_x(b), 200);
+    pkg_free(pkg);
+    tmp_pkg_remove(&t);
 }
 END_TEST
 
@@ -453,6 +606,10 @@ static Suite *package_suite(void)
     tcase_add_test(tc, unknown_fields_are_accepted);
     tcase_add_test(tc, json_syntax_error_names_line_and_column);
     tcase_add_test(tc, missing_election_json_and_folder);
+    tcase_add_test(tc, reference_missing);
+    tcase_add_test(tc, reference_of_wrong_size);
+    tcase_add_test(tc, reference_not_an_image);
+    tcase_add_test(tc, reference_formats_and_rounding);
     suite_add_tcase(s, tc);
     return s;
 }
