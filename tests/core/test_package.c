@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* $TELLE_SOURCE_DIR/../shared/devset/package */
@@ -594,6 +595,119 @@ START_TEST(reference_formats_and_rounding)
 }
 END_TEST
 
+/* Runs `$TELLE_BIN ARGS`, capturing stdout and stderr into *out and *err
+ * (caller frees); returns the exit status. */
+static int run_telle(const char *args, const char *tmpdir, char **out, char **err)
+{
+    const char *bin = getenv("TELLE_BIN");
+    ck_assert_msg(bin != NULL, "TELLE_BIN is not set");
+    char o[PATH_MAX + 16], e[PATH_MAX + 16], cmd[3 * PATH_MAX + 256];
+    snprintf(o, sizeof o, "%s/out", tmpdir);
+    snprintf(e, sizeof e, "%s/err", tmpdir);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", bin, args, o, e);
+    int st = system(cmd);
+    ck_assert(WIFEXITED(st));
+    const char *paths[2] = {o, e};
+    char **bufs[2] = {out, err};
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(paths[i], "rb");
+        ck_assert_ptr_nonnull(f);
+        size_t cap = 1 << 20, n;
+        char *b = malloc(cap);
+        ck_assert_ptr_nonnull(b);
+        n = fread(b, 1, cap - 1, f);
+        b[n] = '\0';
+        fclose(f);
+        unlink(paths[i]);
+        *bufs[i] = b;
+    }
+    return WEXITSTATUS(st);
+}
+
+START_TEST(cli_package_check)
+{
+    find_devset();
+    tmp_pkg t;
+    tmp_pkg_make(&t);
+    char *out, *err, args[2 * PATH_MAX], line[PATH_MAX + 512];
+
+    /* The devset package: exit 0 and a summary whose totals agree with
+     * what the library loads. */
+    snprintf(args, sizeof args, "package check '%s'", devset);
+    ck_assert_int_eq(run_telle(args, t.dir, &out, &err), 0);
+    ck_assert_str_eq(err, "");
+    pkg_package *pkg = NULL;
+    ck_assert_int_eq(pkg_load(&pkg, devset), 0);
+    int n_lists = 0, n_cand = 0, n_sides = 0, n_regions = 0;
+    for (int e = 0; e < pkg->n_elections; e++) {
+        const pkg_election *el = &pkg->elections[e];
+        snprintf(line, sizeof line, "  election %s: %s \"%s\", %d seats",
+                 el->id, el->type == PKG_KOMMUNESTYREVALG ? "kommunestyrevalg"
+                                                          : "fylkestingsvalg",
+                 el->name, el->seats);
+        ck_assert_msg(strstr(out, line), "no '%s' in:\n%s", line, out);
+        for (int l = 0; l < el->n_lists; l++) {
+            snprintf(line, sizeof line, "    list %s \"%s\": %d candidates",
+                     el->lists[l].code, el->lists[l].name,
+                     el->lists[l].n_candidates);
+            ck_assert_msg(strstr(out, line), "no '%s' in:\n%s", line, out);
+            n_cand += el->lists[l].n_candidates;
+        }
+        n_lists += el->n_lists;
+    }
+    for (int s = 0; s < pkg->n_styles; s++) {
+        n_sides += pkg->styles[s].n_sides;
+        for (int i = 0; i < pkg->styles[s].n_sides; i++)
+            n_regions += pkg->styles[s].sides[i].n_regions;
+    }
+    snprintf(line, sizeof line, "OK: %d elections, %d lists, %d candidates, "
+             "%d styles, %d sides, %d regions\n", pkg->n_elections, n_lists,
+             n_cand, pkg->n_styles, n_sides, n_regions);
+    ck_assert_msg(strstr(out, line), "no '%s' in:\n%s", line, out);
+    ck_assert(strstr(out, "  style KS-ALLE: election KS, kind all_lists, page "
+                          "297 x 210 mm at 200 dpi, 2 sides\n"));
+    ck_assert(strstr(out, "    side inside (styles/KS-AP/inside.png, 2339 x "
+                          "1654 px gray): 55 regions: 4 registration_mark, 1 "
+                          "party_name, 1 ballot_number, 48 vote_box, 1 "
+                          "write_in_field\n"));
+    pkg_free(pkg);
+    free(out);
+    free(err);
+
+    /* A broken package: exit 1, the message on stderr, nothing on stdout. */
+    json_t *root = devset_json();
+    json_edit(root, "elections[0].seats", "\"43\"");
+    ck_assert_int_eq(json_dump_file(root, t.json, JSON_INDENT(1)), 0);
+    json_decref(root);
+    snprintf(args, sizeof args, "package check '%s'", t.dir);
+    ck_assert_int_eq(run_telle(args, t.dir, &out, &err), 1);
+    ck_assert_str_eq(out, "");
+    snprintf(line, sizeof line, "telle package check: %s: elections[0].seats: "
+             "expected an integer, got a string\n", t.json);
+    ck_assert_str_eq(err, line);
+    free(out);
+    free(err);
+
+    /* Usage errors exit 2; --help exits 0. */
+    ck_assert_int_eq(run_telle("package check", t.dir, &out, &err), 2);
+    ck_assert(strstr(err, "usage: telle package check DIR"));
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_telle("package verify x", t.dir, &out, &err), 2);
+    ck_assert(strstr(err, "unknown subcommand 'verify'"));
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_telle("package check a b", t.dir, &out, &err), 2);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run_telle("package check --help", t.dir, &out, &err), 0);
+    ck_assert(strncmp(out, "usage: telle package check DIR\n", 31) == 0);
+    free(out);
+    free(err);
+    tmp_pkg_remove(&t);
+}
+END_TEST
+
 static Suite *package_suite(void)
 {
     Suite *s = suite_create("core_package");
@@ -610,6 +724,7 @@ static Suite *package_suite(void)
     tcase_add_test(tc, reference_of_wrong_size);
     tcase_add_test(tc, reference_not_an_image);
     tcase_add_test(tc, reference_formats_and_rounding);
+    tcase_add_test(tc, cli_package_check);
     suite_add_tcase(s, tc);
     return s;
 }
