@@ -12,6 +12,8 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"init", cmd_init, "create a count (a store) from an election package"},
+    {"user", cmd_user, "add operators, change passwords, list them"},
+    {"review", cmd_review, "the verification queue: list, show, decide, commit"},
     {"package", cmd_package, "check an election package"},
     {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
