@@ -16,6 +16,7 @@ static const command COMMANDS[] = {
     {"review", cmd_review, "the verification queue: list, show, decide, commit"},
     {"package", cmd_package, "check an election package"},
     {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
+    {"simulate", cmd_simulate, "fill and scan-simulate ballots, with truth"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},

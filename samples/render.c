@@ -14,6 +14,7 @@
 #include "samples/render.h"
 
 #include "core/error.h"
+#include "core/image_io.h"
 #include "samples/model.h"
 #include "samples/util.h"
 
@@ -783,27 +784,9 @@ static json_t *regions_json(const pkg_region *rs, int n)
     return a;
 }
 
-/* Until core's PNG writer lands: cairo writes an A8 surface as 8-bit gray
- * (without pHYs). */
 static int write_gray_png(const char *path, const img *im)
 {
-    int w = img_width(im), h = img_height(im);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_A8, w, h);
-    unsigned char *d = cairo_image_surface_get_data(s);
-    int stride = cairo_image_surface_get_stride(s);
-    if (!d) {
-        cairo_surface_destroy(s);
-        return err_set(TELLE_ENOMEM, "%s: out of memory", path);
-    }
-    for (int y = 0; y < h; y++)
-        memcpy(d + (size_t)y * stride, img_row(im, y), (size_t)w);
-    cairo_surface_mark_dirty(s);
-    cairo_status_t st = cairo_surface_write_to_png(s, path);
-    cairo_surface_destroy(s);
-    if (st != CAIRO_STATUS_SUCCESS)
-        return err_set(TELLE_EIO, "%s: cannot write PNG: %s", path,
-                       cairo_status_to_string(st));
-    return 0;
+    return iio_png_write(path, im);
 }
 
 static int write_pdf(const smp_ballot *b, const char *path)
