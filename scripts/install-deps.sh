@@ -12,6 +12,7 @@ PACKAGES=(
   check libjansson-dev libsqlite3-dev sqlite3
   libmicrohttpd-dev libsodium-dev libcairo2-dev
   fonts-dejavu-core fonts-dejavu-extra
+  fonts-kristi fonts-sjfonts
   poppler-utils
 )
 
