@@ -10,6 +10,7 @@
 #include <check.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,59 @@ static void assert_refused(const tmp_pkg *t, int code, const char *expected)
     ck_assert_str_eq(err_message(), want);
 }
 
+/* What every valid package shows: each style's election exists, each
+ * side has its decoded reference at the style's size and dpi, a list
+ * ballot has one vote box per candidate of its list (and a write-in field
+ * in kommunestyrevalg), the all-lists ballot one per list, the blank
+ * ballot none. Counts the kinds into kinds[]. */
+static void check_styles(const pkg_package *pkg, int kinds[3])
+{
+    for (int s = 0; s < pkg->n_styles; s++) {
+        const pkg_style *st = &pkg->styles[s];
+        ck_assert_ptr_eq(pkg_style_find(pkg, st->id), st);
+        kinds[st->kind]++;
+        for (int i = 0; i < st->n_sides; i++) {
+            const img *ref = st->sides[i].image;
+            ck_assert_ptr_nonnull(ref);
+            ck_assert(fabs(img_width(ref) - pkg_mm_to_px(st->page_w_mm, st->dpi)) <= 2);
+            ck_assert(fabs(img_height(ref) - pkg_mm_to_px(st->page_h_mm, st->dpi)) <= 2);
+            ck_assert_int_eq(img_depth(ref), 8);
+            ck_assert(img_channels(ref) == 1 || img_channels(ref) == 3);
+            ck_assert_double_eq(img_dpi_x(ref), st->dpi);
+        }
+        const pkg_election *el = pkg_election_find(pkg, st->election);
+        ck_assert_ptr_nonnull(el);
+        int boxes = 0, writes = 0;
+        for (int i = 0; i < st->n_sides; i++) {
+            const pkg_side *sd = &st->sides[i];
+            for (int r = 0; r < sd->n_regions; r++) {
+                const pkg_region *rg = &sd->regions[r];
+                if (rg->type == PKG_REGION_VOTE_BOX) {
+                    boxes++;
+                    if (st->kind == PKG_STYLE_LIST)
+                        ck_assert_ptr_nonnull(pkg_candidate_find(
+                            pkg_list_find(el, st->list), rg->candidate));
+                    else
+                        ck_assert_ptr_nonnull(pkg_list_find(el, rg->list));
+                }
+                if (rg->type == PKG_REGION_WRITE_IN_FIELD) {
+                    writes++;
+                    ck_assert_int_eq(rg->max_entries, el->max_write_ins);
+                    ck_assert_int_gt(rg->n_rows, 0);
+                }
+            }
+        }
+        if (st->kind == PKG_STYLE_LIST)
+            ck_assert_int_eq(boxes, pkg_list_find(el, st->list)->n_candidates);
+        else if (st->kind == PKG_STYLE_ALL_LISTS)
+            ck_assert_int_eq(boxes, el->n_lists);
+        else
+            ck_assert_int_eq(boxes, 0);
+        ck_assert_int_eq(writes, st->kind == PKG_STYLE_LIST &&
+                                         el->type == PKG_KOMMUNESTYREVALG ? 1 : 0);
+    }
+}
+
 START_TEST(devset_package_loads)
 {
     find_devset();
@@ -205,53 +259,18 @@ START_TEST(devset_package_loads)
      * all-lists ballot one per list, the blank ballot none. */
     ck_assert_int_eq(pkg->n_styles, 11);
     int kinds[3] = {0};
+    check_styles(pkg, kinds);
     for (int s = 0; s < pkg->n_styles; s++) {
         const pkg_style *st = &pkg->styles[s];
-        ck_assert_ptr_eq(pkg_style_find(pkg, st->id), st);
         ck_assert_double_eq(st->page_w_mm, 297);
         ck_assert_double_eq(st->page_h_mm, 210);
         ck_assert_double_eq(st->dpi, 200);
         ck_assert_int_eq(st->n_sides, 2);
-        kinds[st->kind]++;
         for (int i = 0; i < st->n_sides; i++) {
-            const img *ref = st->sides[i].image;
-            ck_assert_ptr_nonnull(ref);
-            ck_assert_int_eq(img_width(ref), 2339);
-            ck_assert_int_eq(img_height(ref), 1654);
-            ck_assert_int_eq(img_channels(ref), 1);
-            ck_assert_int_eq(img_depth(ref), 8);
-            ck_assert_double_eq(img_dpi_x(ref), 200);
+            ck_assert_int_eq(img_width(st->sides[i].image), 2339);
+            ck_assert_int_eq(img_height(st->sides[i].image), 1654);
+            ck_assert_int_eq(img_channels(st->sides[i].image), 1);
         }
-        const pkg_election *el = pkg_election_find(pkg, st->election);
-        ck_assert_ptr_nonnull(el);
-        int boxes = 0, writes = 0;
-        for (int i = 0; i < st->n_sides; i++) {
-            const pkg_side *sd = &st->sides[i];
-            for (int r = 0; r < sd->n_regions; r++) {
-                const pkg_region *rg = &sd->regions[r];
-                if (rg->type == PKG_REGION_VOTE_BOX) {
-                    boxes++;
-                    if (st->kind == PKG_STYLE_LIST)
-                        ck_assert_ptr_nonnull(pkg_candidate_find(
-                            pkg_list_find(el, st->list), rg->candidate));
-                    else
-                        ck_assert_ptr_nonnull(pkg_list_find(el, rg->list));
-                }
-                if (rg->type == PKG_REGION_WRITE_IN_FIELD) {
-                    writes++;
-                    ck_assert_int_eq(rg->max_entries, el->max_write_ins);
-                    ck_assert_int_gt(rg->n_rows, 0);
-                }
-            }
-        }
-        if (st->kind == PKG_STYLE_LIST)
-            ck_assert_int_eq(boxes, pkg_list_find(el, st->list)->n_candidates);
-        else if (st->kind == PKG_STYLE_ALL_LISTS)
-            ck_assert_int_eq(boxes, el->n_lists);
-        else
-            ck_assert_int_eq(boxes, 0);
-        ck_assert_int_eq(writes, st->kind == PKG_STYLE_LIST &&
-                                         el->type == PKG_KOMMUNESTYREVALG ? 1 : 0);
     }
     ck_assert_int_eq(kinds[PKG_STYLE_LIST], 9);
     ck_assert_int_eq(kinds[PKG_STYLE_ALL_LISTS], 1);
@@ -268,6 +287,24 @@ START_TEST(devset_package_loads)
     ck_assert_double_eq_tol(vb->rect.x, 21.8, 1e-9);
     ck_assert_double_eq_tol(vb->rect.h, 4.2, 1e-9);
     ck_assert_ptr_null(pkg_style_find(pkg, "XX"));
+    pkg_free(pkg);
+}
+END_TEST
+
+/* The sample package the project bundles (samples/package) is valid. */
+START_TEST(sample_package_loads)
+{
+    const char *src = getenv("TELLE_SOURCE_DIR");
+    ck_assert_ptr_nonnull(src);
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/samples/package", src);
+    pkg_package *pkg = NULL;
+    int rc = pkg_load(&pkg, dir);
+    ck_assert_msg(rc == 0, "%s", err_message());
+    int kinds[3] = {0};
+    check_styles(pkg, kinds);
+    ck_assert_int_gt(pkg->n_elections, 0);
+    ck_assert_int_gt(kinds[PKG_STYLE_LIST], 0);
     pkg_free(pkg);
 }
 END_TEST
@@ -714,6 +751,7 @@ static Suite *package_suite(void)
     TCase *tc = tcase_create("package");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, devset_package_loads);
+    tcase_add_test(tc, sample_package_loads);
     tcase_add_test(tc, region_type_names_and_free_null);
     tcase_add_loop_test(tc, broken_package_is_refused, 0,
                         (int)(sizeof BROKEN / sizeof BROKEN[0]));
