@@ -19,6 +19,7 @@ static void scan_usage(FILE *to)
         "usage: telle scan --list\n"
         "       telle scan --device NAME [--source S] [--mode lineart|gray|color]\n"
         "                  [--resolution DPI] [--duplex] [--archive DIR]\n"
+        "                  [--option NAME=VALUE]...\n"
         "                  (--label | --election E --krets K --category C --batch B)\n"
         "                  [--resume]\n\n"
         "Scans sheets from the device's feeder until it is empty. Every page\n"
@@ -216,6 +217,8 @@ int cmd_scan(int argc, char **argv)
     memset(&meta, 0, sizeof meta);
     bool label = false, resume = false, list = false;
     int nmeta = 0;
+    const char *extra[32];
+    int nextra = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -244,6 +247,13 @@ int cmd_scan(int argc, char **argv)
             }
         } else if ((v = arg_take(&i, argc, argv, "--archive"))) {
             root = v;
+        } else if ((v = arg_take(&i, argc, argv, "--option"))) {
+            if (nextra == 32 || !strchr(v, '=')) {
+                fprintf(stderr, "telle scan: --option wants NAME=VALUE (at "
+                        "most 32)\n");
+                return 2;
+            }
+            extra[nextra++] = v;
         } else if ((v = arg_take(&i, argc, argv, "--election"))) {
             set_field(meta.election, v, "--election");
             nmeta++;
@@ -283,6 +293,14 @@ int cmd_scan(int argc, char **argv)
     int rc = scan_device_open(&dev, device);
     if (!rc)
         rc = scan_device_configure(dev, &opt);
+    for (int i = 0; i < nextra && !rc; i++) {
+        char name[128];
+        size_t n = (size_t)(strchr(extra[i], '=') - extra[i]);
+        snprintf(name, sizeof name, "%.*s", (int)n, extra[i]);
+        rc = scan_device_option_set(dev, name, extra[i] + n + 1);
+        if (!rc)
+            fprintf(stderr, "scanner %s: %s\n", device, extra[i]);
+    }
     if (rc)
         goto done;
     fprintf(stderr, "scanner %s: %s\n", device, scan_device_settings(dev));

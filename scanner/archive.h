@@ -83,9 +83,11 @@ int scan_batch_meta_check(const scan_batch_meta *m);
 int scan_label_parse(scan_batch_meta *out, const char *text);
 
 /* Looks for a telle label (a Code 128 whose text starts with "TELLE;") on a
- * page. Works on a binarised copy reduced to at most ~150 dpi (a label's
- * narrowest bar is 0.3 mm or more), the top third first and then the whole
- * page, so a full-resolution page is never handed to the decoder. Sets
+ * page. Works on binarised copies reduced by an integer factor to at most
+ * 1300 px wide (~150 dpi for A4): the top third, then the whole page; then
+ * the top third at twice that resolution, for labels whose narrowest bar is
+ * under 2 px at 150 dpi (0.34 mm). The full page at full resolution is never
+ * handed to the decoder. Sets
  * *found; returns 0 (found or not), TELLE_EFORMAT for a telle label whose
  * text is invalid, TELLE_ENOMEM. */
 int scan_label_read(scan_batch_meta *out, bool *found, const img *page);

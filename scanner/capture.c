@@ -144,6 +144,19 @@ void scan_device_close(scan_device *d)
     scan_sane_exit();
 }
 
+/* sane_control_option as the standard asks: when the backend answers
+ * SANE_INFO_RELOAD_OPTIONS, every descriptor is fetched again before the
+ * next call (SANE's test backend refuses options that were not). */
+static SANE_Status ctl(scan_device *d, int idx, SANE_Action action, void *val)
+{
+    SANE_Int info = 0;
+    SANE_Status st = sane_control_option(d->h, idx, action, val, &info);
+    if (st == SANE_STATUS_GOOD && (info & SANE_INFO_RELOAD_OPTIONS))
+        for (SANE_Int i = 0; sane_get_option_descriptor(d->h, i); i++)
+            ;
+    return st;
+}
+
 /* Index of the option called `name`, or -1. */
 static int option_find(scan_device *d, const char *name,
                        const SANE_Option_Descriptor **desc)
@@ -203,9 +216,7 @@ static int option_set_string(scan_device *d, int idx, const char *oname,
     if (size > sizeof buf)
         size = sizeof buf;
     snprintf(buf, size, "%s", value);
-    SANE_Int info = 0;
-    SANE_Status st = sane_control_option(d->h, idx, SANE_ACTION_SET_VALUE,
-                                         buf, &info);
+    SANE_Status st = ctl(d, idx, SANE_ACTION_SET_VALUE, buf);
     if (st != SANE_STATUS_GOOD)
         return err_set(TELLE_EIO, "scanner %s: setting %s to \"%s\" failed: %s",
                        d->name, oname, value, sane_strstatus(st));
@@ -218,7 +229,7 @@ static int option_get_string(scan_device *d, int idx, char *out, size_t cap)
     char buf[256] = {0};
     if (!o || o->size <= 0 || (size_t)o->size > sizeof buf)
         return -1;
-    if (sane_control_option(d->h, idx, SANE_ACTION_GET_VALUE, buf, NULL) !=
+    if (ctl(d, idx, SANE_ACTION_GET_VALUE, buf) !=
         SANE_STATUS_GOOD)
         return -1;
     snprintf(out, cap, "%s", buf);
@@ -362,15 +373,13 @@ static int configure_mode(scan_device *d, const scan_options *opt, char *report,
     if (didx >= 0 && SANE_OPTION_IS_ACTIVE(dd->cap) &&
         SANE_OPTION_IS_SETTABLE(dd->cap) && dd->type == SANE_TYPE_INT) {
         SANE_Word depth = want_depth1 ? 1 : 8;
-        SANE_Status st = sane_control_option(d->h, didx, SANE_ACTION_SET_VALUE,
-                                             &depth, NULL);
+        SANE_Status st = ctl(d, didx, SANE_ACTION_SET_VALUE, &depth);
         if (st != SANE_STATUS_GOOD && want_depth1)
             return err_set(TELLE_EIO, "scanner %s: setting depth 1 for "
                            "lineart failed: %s", d->name, sane_strstatus(st));
         if (st == SANE_STATUS_GOOD &&
-            sane_control_option(d->h, didx, SANE_ACTION_GET_VALUE, &depth,
-                                NULL) == SANE_STATUS_GOOD && written > 0 &&
-            (size_t)written < cap)
+            ctl(d, didx, SANE_ACTION_GET_VALUE, &depth) == SANE_STATUS_GOOD &&
+            written > 0 && (size_t)written < cap)
             snprintf(report + written, cap - (size_t)written, " depth=%d",
                      (int)depth);
     }
@@ -422,13 +431,12 @@ static int configure_resolution(scan_device *d, const scan_options *opt,
     if (opt->resolution_dpi > 0 && SANE_OPTION_IS_SETTABLE(o->cap)) {
         double v = constrain(o, opt->resolution_dpi);
         w = fixed ? SANE_FIX(v) : (SANE_Word)(v + 0.5);
-        SANE_Status st = sane_control_option(d->h, idx, SANE_ACTION_SET_VALUE,
-                                             &w, NULL);
+        SANE_Status st = ctl(d, idx, SANE_ACTION_SET_VALUE, &w);
         if (st != SANE_STATUS_GOOD)
             return err_set(TELLE_EIO, "scanner %s: setting resolution %g "
                            "failed: %s", d->name, v, sane_strstatus(st));
     }
-    if (sane_control_option(d->h, idx, SANE_ACTION_GET_VALUE, &w, NULL) !=
+    if (ctl(d, idx, SANE_ACTION_GET_VALUE, &w) !=
         SANE_STATUS_GOOD)
         return err_set(TELLE_EIO, "scanner %s: cannot read the resolution",
                        d->name);
@@ -456,6 +464,63 @@ int scan_device_configure(scan_device *d, const scan_options *o)
 const char *scan_device_settings(const scan_device *d)
 {
     return d->settings;
+}
+
+int scan_device_option_set(scan_device *d, const char *name,
+                           const char *value)
+{
+    const SANE_Option_Descriptor *o = NULL;
+    int idx = option_find(d, name, &o);
+    if (idx < 0)
+        return err_set(TELLE_EINVAL, "scanner %s has no option \"%s\"",
+                       d->name, name);
+    if (!SANE_OPTION_IS_SETTABLE(o->cap) || !SANE_OPTION_IS_ACTIVE(o->cap))
+        return err_set(TELLE_EINVAL, "scanner %s: option %s is not settable "
+                       "now", d->name, name);
+    if (o->type == SANE_TYPE_STRING) {
+        const char *pick = value;
+        if (o->constraint_type == SANE_CONSTRAINT_STRING_LIST) {
+            pick = NULL;
+            for (int i = 0; o->constraint.string_list[i]; i++)
+                if (eq_nocase(o->constraint.string_list[i], value))
+                    pick = o->constraint.string_list[i];
+            if (!pick) {
+                char choices[1024];
+                list_join(choices, sizeof choices, o->constraint.string_list);
+                return err_set(TELLE_EINVAL, "scanner %s: option %s has no "
+                               "value \"%s\" (it offers %s)", d->name, name,
+                               value, choices);
+            }
+        }
+        return option_set_string(d, idx, name, pick);
+    }
+    SANE_Word w;
+    char *end = NULL;
+    if (o->type == SANE_TYPE_BOOL) {
+        if (eq_nocase(value, "yes") || eq_nocase(value, "true") ||
+            strcmp(value, "1") == 0)
+            w = SANE_TRUE;
+        else if (eq_nocase(value, "no") || eq_nocase(value, "false") ||
+                 strcmp(value, "0") == 0)
+            w = SANE_FALSE;
+        else
+            return err_set(TELLE_EINVAL, "scanner %s: option %s wants yes or "
+                           "no, not \"%s\"", d->name, name, value);
+    } else if (o->type == SANE_TYPE_INT || o->type == SANE_TYPE_FIXED) {
+        double v = strtod(value, &end);
+        if (!end || end == value || *end)
+            return err_set(TELLE_EINVAL, "scanner %s: option %s wants a "
+                           "number, not \"%s\"", d->name, name, value);
+        w = o->type == SANE_TYPE_FIXED ? SANE_FIX(v) : (SANE_Word)v;
+    } else {
+        return err_set(TELLE_EINVAL, "scanner %s: option %s is a button or "
+                       "group", d->name, name);
+    }
+    SANE_Status st = ctl(d, idx, SANE_ACTION_SET_VALUE, &w);
+    if (st != SANE_STATUS_GOOD)
+        return err_set(TELLE_EIO, "scanner %s: setting %s to %s failed: %s",
+                       d->name, name, value, sane_strstatus(st));
+    return 0;
 }
 
 int scan_device_sides(const scan_device *d)

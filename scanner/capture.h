@@ -19,6 +19,7 @@
  *   scan_device_open / _close         one device by name
  *   scan_device_configure             source, mode, resolution by descriptor
  *   scan_device_settings              what was set, as text
+ *   scan_device_option_set            any other option, by name, from text
  *   scan_device_sides                 1 (simplex) or 2 (duplex) as configured
  *   scan_device_page_read             one page: sane_start .. EOF -> img
  *   scan_batch_run                    the loop: pages to a callback until the
@@ -86,6 +87,14 @@ int scan_device_configure(scan_device *d, const scan_options *o);
 /* "source=ADF Duplex mode=Lineart resolution=300dpi(INT)": what the device
  * reported after configuration. Owned by d. */
 const char *scan_device_settings(const scan_device *d);
+
+/* Sets one backend option by name from text: a string option takes the
+ * text (matched without case against its list, when it has one); INT and
+ * FIXED take a number; BOOL takes yes/no/true/false/1/0. For options telle
+ * does not know (`--option read-return-value=SANE_STATUS_JAMMED`). Returns
+ * 0, TELLE_EINVAL (no such option, not settable, bad value) or TELLE_EIO. */
+int scan_device_option_set(scan_device *d, const char *name,
+                           const char *value);
 
 /* 2 when the configured source delivers both sides, else 1. */
 int scan_device_sides(const scan_device *d);

@@ -104,15 +104,21 @@ int scan_label_read(scan_batch_meta *out, bool *found, const img *page)
     if (f < 1)
         f = 1;
     int h = img_height(page);
-    /* The top third first (where labels are printed), then the page. */
-    int ends[2] = {h / 3, h};
+    /* The top third at ~150 dpi (where labels are printed), then the whole
+     * page at that scale, then the top third at twice that resolution for
+     * labels printed with narrow bars. */
+    struct { int end, factor; } tries[3] = {
+        {h / 3, f}, {h, f}, {h / 3, f > 1 ? f / 2 : 0}};
     char *text = NULL;
     bool nomem = false;
-    for (int i = 0; i < 2 && !text && !nomem; i++) {
+    for (int i = 0; i < 3 && !text && !nomem; i++) {
         int w2, h2;
-        uint8_t *gray = binarise(&w2, &h2, page, 0, ends[i], f);
+        if (tries[i].factor < 1)
+            continue;
+        uint8_t *gray = binarise(&w2, &h2, page, 0, tries[i].end,
+                                 tries[i].factor);
         if (!gray) {
-            if (ends[i] >= f)
+            if (tries[i].end >= tries[i].factor)
                 nomem = true;
             continue;
         }
