@@ -96,6 +96,45 @@ done:
     return text;
 }
 
+/* The rows of a binarised page that most look like a barcode: the longest
+ * run of rows whose count of black/white transitions is at least half the
+ * page's highest (and at least 40: a line of text has far fewer). Returns
+ * false when no row qualifies. */
+static bool barcode_band(int *b0, int *b1, const uint8_t *gray, int w, int h)
+{
+    int *tr = calloc((size_t)h, sizeof *tr);
+    if (!tr)
+        return false;
+    int best = 0;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = gray + (size_t)y * (size_t)w;
+        for (int x = 1; x < w; x++)
+            tr[y] += row[x] != row[x - 1];
+        if (tr[y] > best)
+            best = tr[y];
+    }
+    bool ok = false;
+    if (best >= 40) {
+        int run0 = -1, best_len = 0;
+        for (int y = 0; y <= h; y++) {
+            bool in = y < h && tr[y] * 2 >= best;
+            if (in && run0 < 0)
+                run0 = y;
+            if (!in && run0 >= 0) {
+                if (y - run0 > best_len) {
+                    best_len = y - run0;
+                    *b0 = run0;
+                    *b1 = y;
+                    ok = true;
+                }
+                run0 = -1;
+            }
+        }
+    }
+    free(tr);
+    return ok;
+}
+
 int scan_label_read(scan_batch_meta *out, bool *found, const img *page)
 {
     memset(out, 0, sizeof *out);
@@ -104,27 +143,35 @@ int scan_label_read(scan_batch_meta *out, bool *found, const img *page)
     if (f < 1)
         f = 1;
     int h = img_height(page);
-    /* The top third at ~150 dpi (where labels are printed), then the whole
-     * page at that scale, then the top third at twice that resolution for
-     * labels printed with narrow bars. */
-    struct { int end, factor; } tries[3] = {
-        {h / 3, f}, {h, f}, {h / 3, f > 1 ? f / 2 : 0}};
+    /* First the whole page at ~150 dpi. Bars narrower than that resolution
+     * resolves (a 200-dpi label with 0.25 mm modules) still show there as
+     * rows full of transitions: that band alone is then read at full
+     * resolution. */
     char *text = NULL;
     bool nomem = false;
-    for (int i = 0; i < 3 && !text && !nomem; i++) {
-        int w2, h2;
-        if (tries[i].factor < 1)
-            continue;
-        uint8_t *gray = binarise(&w2, &h2, page, 0, tries[i].end,
-                                 tries[i].factor);
-        if (!gray) {
-            if (tries[i].end >= tries[i].factor)
-                nomem = true;
-            continue;
-        }
+    int w2 = 0, h2 = 0;
+    uint8_t *gray = binarise(&w2, &h2, page, 0, h, f);
+    if (!gray)
+        nomem = true;
+    else
         text = decode(gray, w2, h2, &nomem);
-        free(gray);
+    int b0, b1;
+    if (!text && !nomem && f > 1 && barcode_band(&b0, &b1, gray, w2, h2)) {
+        int margin = 4;
+        int y0 = (b0 - margin) * f, y1 = (b1 + margin) * f;
+        if (y0 < 0)
+            y0 = 0;
+        if (y1 > h)
+            y1 = h;
+        int w3, h3;
+        uint8_t *band = binarise(&w3, &h3, page, y0, y1, 1);
+        if (!band)
+            nomem = true;
+        else
+            text = decode(band, w3, h3, &nomem);
+        free(band);
     }
+    free(gray);
     if (nomem) {
         free(text);
         return err_set(TELLE_ENOMEM, "out of memory reading a batch label");
