@@ -6,12 +6,14 @@
 #define TELLE_CLI_COMMANDS_H
 
 int cmd_package(int argc, char **argv);
+int cmd_interpret(int argc, char **argv);
 int cmd_ballots(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 
 int cmd_init(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_import(int argc, char **argv);

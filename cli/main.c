@@ -14,11 +14,13 @@ static const command COMMANDS[] = {
     {"init", cmd_init, "create a count (a store) from an election package"},
     {"user", cmd_user, "add operators, change passwords, list them"},
     {"review", cmd_review, "the verification queue: list, show, decide, commit"},
+    {"serve", cmd_serve, "the operators' verification web page"},
     {"package", cmd_package, "check an election package"},
     {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
     {"simulate", cmd_simulate, "fill and scan-simulate ballots, with truth"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
+    {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
 };
 

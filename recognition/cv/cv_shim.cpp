@@ -1,0 +1,152 @@
+// cv_shim.cpp - the OpenCV calls behind cv_shim.h: cvs_resize_area,
+// cvs_match_template, cvs_warp_affine, cvs_dilate, cvs_components.
+// Every exception stops here and becomes a telle error.
+#include "recognition/cv/cv_shim.h"
+
+extern "C" {
+#include "core/error.h"
+}
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstdlib>
+#include <new>
+
+namespace {
+
+cv::Mat wrap(const cvs_view *v)
+{
+    return cv::Mat(v->height, v->width, CV_8UC1, const_cast<uint8_t *>(v->data),
+                   v->stride);
+}
+
+cv::Mat wrap(const cvs_buf *b)
+{
+    return cv::Mat(b->height, b->width, CV_8UC1, b->data, b->stride);
+}
+
+int fail(const char *what, const cv::Exception &e)
+{
+    return err_set(TELLE_EINVAL, "%s: %s", what, e.what());
+}
+
+} // namespace
+
+extern "C" void cvs_set_threads(int n)
+{
+    cv::setNumThreads(n);
+}
+
+extern "C" int cvs_resize_area(const cvs_view *src, const cvs_buf *dst)
+{
+    try {
+        cv::Mat d = wrap(dst);
+        cv::resize(wrap(src), d, d.size(), 0, 0, cv::INTER_AREA);
+        return 0;
+    } catch (const cv::Exception &e) {
+        return fail("resize", e);
+    } catch (const std::bad_alloc &) {
+        return err_set(TELLE_ENOMEM, "resize: out of memory");
+    }
+}
+
+extern "C" int cvs_match_template(const cvs_view *src, const cvs_view *tpl,
+                                  int *best_x, int *best_y, double *best_score)
+{
+    *best_x = *best_y = 0;
+    *best_score = 0;
+    if (src->width < tpl->width || src->height < tpl->height)
+        return err_set(TELLE_EINVAL, "match_template: window %dx%d smaller than template %dx%d",
+                       src->width, src->height, tpl->width, tpl->height);
+    try {
+        cv::Mat res;
+        cv::matchTemplate(wrap(src), wrap(tpl), res, cv::TM_CCOEFF_NORMED);
+        double mx = 0;
+        cv::Point loc;
+        cv::minMaxLoc(res, nullptr, &mx, nullptr, &loc);
+        // A flat window gives NaN or inf; it matches nothing.
+        if (!(mx >= -1.0 && mx <= 1.0 + 1e-6))
+            mx = 0;
+        *best_x = loc.x;
+        *best_y = loc.y;
+        *best_score = mx;
+        return 0;
+    } catch (const cv::Exception &e) {
+        return fail("match_template", e);
+    } catch (const std::bad_alloc &) {
+        return err_set(TELLE_ENOMEM, "match_template: out of memory");
+    }
+}
+
+extern "C" int cvs_warp_affine(const cvs_view *src, const cvs_buf *dst,
+                               const double m[6], uint8_t border)
+{
+    try {
+        cv::Mat M = (cv::Mat_<double>(2, 3) << m[0], m[1], m[2], m[3], m[4], m[5]);
+        cv::Mat d = wrap(dst);
+        cv::warpAffine(wrap(src), d, M, d.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                       cv::BORDER_CONSTANT, cv::Scalar(border));
+        return 0;
+    } catch (const cv::Exception &e) {
+        return fail("warp_affine", e);
+    } catch (const std::bad_alloc &) {
+        return err_set(TELLE_ENOMEM, "warp_affine: out of memory");
+    }
+}
+
+extern "C" int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px)
+{
+    try {
+        cv::Mat d = wrap(dst);
+        if (radius_px <= 0) {
+            wrap(src).copyTo(d);
+            return 0;
+        }
+        cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE,
+                                              cv::Size(2 * radius_px + 1, 2 * radius_px + 1));
+        cv::dilate(wrap(src), d, k);
+        return 0;
+    } catch (const cv::Exception &e) {
+        return fail("dilate", e);
+    } catch (const std::bad_alloc &) {
+        return err_set(TELLE_ENOMEM, "dilate: out of memory");
+    }
+}
+
+extern "C" int cvs_components(const cvs_view *mask, cvs_component **out, int *n,
+                              int32_t *labels)
+{
+    *out = nullptr;
+    *n = 0;
+    try {
+        cv::Mat lab, stats, cent;
+        int count = cv::connectedComponentsWithStats(wrap(mask), lab, stats, cent, 8, CV_32S);
+        int k = count - 1; // label 0 is the background
+        cvs_component *c = static_cast<cvs_component *>(std::calloc(k > 0 ? k : 1, sizeof *c));
+        if (!c)
+            return err_set(TELLE_ENOMEM, "components: out of memory");
+        for (int i = 0; i < k; i++) {
+            const int *s = stats.ptr<int>(i + 1);
+            c[i].x = s[cv::CC_STAT_LEFT];
+            c[i].y = s[cv::CC_STAT_TOP];
+            c[i].w = s[cv::CC_STAT_WIDTH];
+            c[i].h = s[cv::CC_STAT_HEIGHT];
+            c[i].area = s[cv::CC_STAT_AREA];
+        }
+        if (labels)
+            for (int y = 0; y < lab.rows; y++) {
+                const int32_t *r = lab.ptr<int32_t>(y);
+                int32_t *d = labels + (size_t)y * lab.cols;
+                for (int x = 0; x < lab.cols; x++)
+                    d[x] = r[x];
+            }
+        *out = c;
+        *n = k;
+        return 0;
+    } catch (const cv::Exception &e) {
+        return fail("components", e);
+    } catch (const std::bad_alloc &) {
+        return err_set(TELLE_ENOMEM, "components: out of memory");
+    }
+}

@@ -1,0 +1,293 @@
+/* engine.c - prepares the reference sides of a package once, so every sheet
+ * is read against the same precomputed masks: rec_engine_new,
+ * rec_engine_free, rec_buf_new, rec_buf_free. */
+#include "recognition/recognition_internal.h"
+
+#include "core/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rec_buf_new(rec_buf *b, int width, int height)
+{
+    memset(b, 0, sizeof *b);
+    if (width <= 0 || height <= 0)
+        return err_set(TELLE_EINVAL, "empty buffer %dx%d", width, height);
+    b->data = calloc((size_t)width, (size_t)height);
+    if (!b->data)
+        return err_set(TELLE_ENOMEM, "out of memory for a %dx%d buffer", width, height);
+    b->width = width;
+    b->height = height;
+    b->stride = (size_t)width;
+    return 0;
+}
+
+void rec_buf_free(rec_buf *b)
+{
+    if (!b)
+        return;
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* Margin of white around a corner mark in its template, so the match sees
+ * the mark's outline and not just a dark square. */
+#define MARK_MARGIN_MM 1.5
+
+static int crop_mask(rec_buf *out, const rec_buf *src, int x0, int y0, int w, int h)
+{
+    int rc = rec_buf_new(out, w, h);
+    if (rc)
+        return rc;
+    for (int y = 0; y < h; y++)
+        memcpy(out->data + (size_t)y * out->stride,
+               src->data + (size_t)(y0 + y) * src->stride + x0, (size_t)w);
+    return 0;
+}
+
+static int low_size(int px, double dpi)
+{
+    int n = (int)lround(px * REC_LOW_DPI / dpi);
+    return n < 1 ? 1 : n;
+}
+
+static int prepare_marks(rec_ref *r)
+{
+    const pkg_side *sd = r->side;
+    int n = 0;
+    for (int i = 0; i < sd->n_regions; i++)
+        n += sd->regions[i].type == PKG_REGION_REGISTRATION_MARK;
+    if (n == 0)
+        return 0;
+    r->marks = calloc((size_t)n, sizeof *r->marks);
+    if (!r->marks)
+        return err_set(TELLE_ENOMEM, "out of memory for corner marks");
+    for (int i = 0; i < sd->n_regions; i++) {
+        const pkg_region *reg = &sd->regions[i];
+        if (reg->type != PKG_REGION_REGISTRATION_MARK)
+            continue;
+        double m = MARK_MARGIN_MM;
+        int x0 = (int)lround(pkg_mm_to_px(reg->rect.x - m, r->dpi));
+        int y0 = (int)lround(pkg_mm_to_px(reg->rect.y - m, r->dpi));
+        int x1 = (int)lround(pkg_mm_to_px(reg->rect.x + reg->rect.w + m, r->dpi));
+        int y1 = (int)lround(pkg_mm_to_px(reg->rect.y + reg->rect.h + m, r->dpi));
+        if (x0 < 0) x0 = 0;
+        if (y0 < 0) y0 = 0;
+        if (x1 > r->width) x1 = r->width;
+        if (y1 > r->height) y1 = r->height;
+        if (x1 - x0 < 4 || y1 - y0 < 4)
+            continue;
+        rec_mark *mk = &r->marks[r->n_marks];
+        int rc = crop_mask(&mk->tpl, &r->ink, x0, y0, x1 - x0, y1 - y0);
+        if (!rc)
+            rc = rec_buf_new(&mk->tpl_low, low_size(x1 - x0, r->dpi), low_size(y1 - y0, r->dpi));
+        if (!rc) {
+            cvs_view v = rec_view(&mk->tpl);
+            cvs_buf b = rec_cvbuf(&mk->tpl_low);
+            rc = cvs_resize_area(&v, &b);
+        }
+        if (rc) {
+            rec_buf_free(&mk->tpl);
+            rec_buf_free(&mk->tpl_low);
+            return rc;
+        }
+        mk->x = x0;
+        mk->y = y0;
+        mk->x_low = x0 * REC_LOW_DPI / r->dpi;
+        mk->y_low = y0 * REC_LOW_DPI / r->dpi;
+        r->n_marks++;
+    }
+    return 0;
+}
+
+/* Paper level: the gray value below which 90% of the pixels lie. Ballots
+ * are mostly bare paper, so this is the paper's tint, whatever its colour. */
+static int paper_level(const rec_buf *g)
+{
+    unsigned long hist[256] = {0};
+    for (int y = 0; y < g->height; y += 2) {
+        const uint8_t *row = g->data + (size_t)y * g->stride;
+        for (int x = 0; x < g->width; x += 2)
+            hist[row[x]]++;
+    }
+    unsigned long total = 0;
+    for (int i = 0; i < 256; i++)
+        total += hist[i];
+    unsigned long acc = 0;
+    for (int i = 0; i < 256; i++) {
+        acc += hist[i];
+        if (acc * 10 >= total * 9)
+            return i;
+    }
+    return 255;
+}
+
+int rec_ink_threshold(int paper)
+{
+    /* Ink is darker than 60% of the paper's level: black and blue pens,
+     * printed text and stamps on white, pink or blue paper, while paper
+     * tint, a crease's shadow and light bleed-through stay above. */
+    int t = paper * 60 / 100;
+    return t < 40 ? 40 : t;
+}
+
+static void threshold_ink(rec_buf *ink, const rec_buf *gray, int thr)
+{
+    for (int y = 0; y < gray->height; y++) {
+        const uint8_t *restrict g = gray->data + (size_t)y * gray->stride;
+        uint8_t *restrict d = ink->data + (size_t)y * ink->stride;
+        for (int x = 0; x < gray->width; x++)
+            d[x] = g[x] < thr ? 255 : 0;
+    }
+}
+
+static int prepare_ref(rec_ref *r, const rec_options *opt)
+{
+    const img *im = r->side->image;
+    img *g = NULL;
+    int rc = img_to_gray(&g, im);
+    if (rc)
+        return rc;
+    r->width = img_width(g);
+    r->height = img_height(g);
+    rc = rec_buf_new(&r->gray, r->width, r->height);
+    if (rc)
+        goto done;
+    for (int y = 0; y < r->height; y++)
+        memcpy(r->gray.data + (size_t)y * r->gray.stride, img_row(g, y), (size_t)r->width);
+    r->paper = paper_level(&r->gray);
+    if ((rc = rec_buf_new(&r->ink, r->width, r->height)))
+        goto done;
+    threshold_ink(&r->ink, &r->gray, rec_ink_threshold(r->paper));
+    if ((rc = rec_buf_new(&r->explained, r->width, r->height)))
+        goto done;
+    {
+        cvs_view v = rec_view(&r->ink);
+        cvs_buf b = rec_cvbuf(&r->explained);
+        int rad = (int)lround(pkg_mm_to_px(opt->print_tolerance_mm, r->dpi));
+        if ((rc = cvs_dilate(&v, &b, rad)))
+            goto done;
+    }
+    if ((rc = rec_buf_new(&r->low, low_size(r->width, r->dpi), low_size(r->height, r->dpi))))
+        goto done;
+    {
+        cvs_view v = rec_view(&r->ink);
+        cvs_buf b = rec_cvbuf(&r->low);
+        if ((rc = cvs_resize_area(&v, &b)))
+            goto done;
+    }
+    r->low_norm = 0;
+    for (int y = 0; y < r->low.height; y++) {
+        const uint8_t *row = r->low.data + (size_t)y * r->low.stride;
+        for (int x = 0; x < r->low.width; x++)
+            r->low_norm += (double)row[x] * row[x];
+    }
+    rc = prepare_marks(r);
+done:
+    img_free(g);
+    return rc;
+}
+
+static bool same_layout(const rec_ref *a, const rec_ref *b)
+{
+    if (a->n_marks != b->n_marks || a->n_marks == 0)
+        return false;
+    for (int i = 0; i < a->n_marks; i++) {
+        const rec_mark *ma = &a->marks[i], *mb = &b->marks[i];
+        if (ma->x != mb->x || ma->y != mb->y || ma->tpl.width != mb->tpl.width ||
+            ma->tpl.height != mb->tpl.height)
+            return false;
+        long diff = 0;
+        for (int y = 0; y < ma->tpl.height; y++)
+            for (int x = 0; x < ma->tpl.width; x++)
+                diff += ma->tpl.data[(size_t)y * ma->tpl.stride + x] !=
+                        mb->tpl.data[(size_t)y * mb->tpl.stride + x];
+        if (diff * 100 > (long)ma->tpl.width * ma->tpl.height)
+            return false;
+    }
+    return true;
+}
+
+static void ref_release(rec_ref *r)
+{
+    rec_buf_free(&r->gray);
+    rec_buf_free(&r->ink);
+    rec_buf_free(&r->explained);
+    rec_buf_free(&r->low);
+    for (int i = 0; i < r->n_marks; i++) {
+        rec_buf_free(&r->marks[i].tpl);
+        rec_buf_free(&r->marks[i].tpl_low);
+    }
+    free(r->marks);
+}
+
+int rec_engine_new(rec_engine **out, const pkg_package *pkg, const rec_options *opt)
+{
+    *out = NULL;
+    if (!pkg)
+        return err_set(TELLE_EINVAL, "recognition needs an election package");
+    rec_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return err_set(TELLE_ENOMEM, "out of memory for the recognition engine");
+    /* Sheets are read in parallel by the caller; OpenCV's own pool would
+     * only contend with that. */
+    cvs_set_threads(1);
+    rec_options defaults = REC_OPTIONS_INIT;
+    e->opt = opt ? *opt : defaults;
+    e->pkg = pkg;
+    int n = 0;
+    for (int s = 0; s < pkg->n_styles; s++)
+        n += pkg->styles[s].n_sides;
+    e->refs = calloc(n > 0 ? (size_t)n : 1, sizeof *e->refs);
+    if (!e->refs) {
+        free(e);
+        return err_set(TELLE_ENOMEM, "out of memory for the reference sides");
+    }
+    int rc = 0;
+    for (int s = 0; s < pkg->n_styles && !rc; s++) {
+        const pkg_style *st = &pkg->styles[s];
+        for (int d = 0; d < st->n_sides && !rc; d++) {
+            rec_ref *r = &e->refs[e->n_refs++];
+            r->style = st;
+            r->side = &st->sides[d];
+            r->style_index = s;
+            r->side_index = d;
+            r->dpi = st->dpi;
+            if (!r->side->image) {
+                rc = err_set(TELLE_EINVAL, "style %s side %s has no reference image",
+                             st->id, r->side->name);
+                break;
+            }
+            rc = prepare_ref(r, &e->opt);
+            if (rc)
+                err_prefix("style %s side %s: ", st->id, r->side->name);
+        }
+    }
+    for (int i = 0; i < e->n_refs && !rc; i++) {
+        e->refs[i].layout = -1;
+        for (int j = 0; j < i; j++)
+            if (same_layout(&e->refs[i], &e->refs[j])) {
+                e->refs[i].layout = e->refs[j].layout;
+                break;
+            }
+        if (e->refs[i].layout < 0)
+            e->refs[i].layout = e->n_layouts++;
+    }
+    if (rc) {
+        rec_engine_free(e);
+        return rc;
+    }
+    *out = e;
+    return 0;
+}
+
+void rec_engine_free(rec_engine *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < e->n_refs; i++)
+        ref_release(&e->refs[i]);
+    free(e->refs);
+    free(e);
+}

@@ -1,0 +1,81 @@
+/* identify.c - which side of which style a page is, and which way up:
+ * rec_identify_page.
+ *
+ * Each reference side is registered to the page (coarse, at 50 dpi) in both
+ * orientations; sides whose corner marks are identical share one
+ * registration. The page's ink density is then warped into the side's frame
+ * and compared with the reference's by the Dice coefficient
+ *     dice = 2 sum(p r) / (sum(p^2) + sum(r^2))
+ * over the 50-dpi maps. The printed text dominates those maps, so the right
+ * list scores 0.85-0.95 and another list of the same layout 0.65-0.75;
+ * voters' marks and writing lower the right score only a little. */
+#include "recognition/recognition_internal.h"
+
+#include "core/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int dice_score(double *out, const rec_ref *ref, const rec_view_page *v,
+                      const rec_registration *reg)
+{
+    *out = 0;
+    rec_buf w;
+    int rc = rec_buf_new(&w, ref->low.width, ref->low.height);
+    if (rc)
+        return rc;
+    double f = ref->dpi / REC_LOW_DPI;
+    const double *a = reg->a;
+    double m[6] = {a[0], a[1], a[2] / f, a[3], a[4], a[5] / f};
+    cvs_view src = rec_view(&v->low);
+    cvs_buf dst = rec_cvbuf(&w);
+    rc = cvs_warp_affine(&src, &dst, m, 0);
+    if (!rc) {
+        double pr = 0, pp = 0;
+        for (int y = 0; y < w.height; y++) {
+            const uint8_t *restrict pw = w.data + (size_t)y * w.stride;
+            const uint8_t *restrict rr = ref->low.data + (size_t)y * ref->low.stride;
+            for (int x = 0; x < w.width; x++) {
+                pr += (double)pw[x] * rr[x];
+                pp += (double)pw[x] * pw[x];
+            }
+        }
+        double den = pp + ref->low_norm;
+        *out = den > 0 ? 2 * pr / den : 0;
+    }
+    rec_buf_free(&w);
+    return rc;
+}
+
+int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
+{
+    int nl = e->n_layouts;
+    rec_registration *cache = calloc((size_t)(nl > 0 ? nl : 1) * 2, sizeof *cache);
+    bool *done = calloc((size_t)(nl > 0 ? nl : 1) * 2, sizeof *done);
+    int rc = 0;
+    if (!cache || !done) {
+        rc = err_set(TELLE_ENOMEM, "out of memory identifying a page");
+        goto out;
+    }
+    for (int i = 0; i < e->n_refs && !rc; i++) {
+        const rec_ref *ref = &e->refs[i];
+        for (int rot = 0; rot < 2 && !rc; rot++) {
+            rec_match *m = &scores[i * 2 + rot];
+            memset(m, 0, sizeof *m);
+            m->ref = i;
+            m->rot = rot;
+            int key = ref->layout * 2 + rot;
+            if (!done[key]) {
+                rc = rec_register_coarse(&cache[key], ref, &p->o[rot]);
+                done[key] = true;
+            }
+            m->reg = cache[key];
+            if (!rc && m->reg.ok)
+                rc = dice_score(&m->dice, ref, &p->o[rot], &m->reg);
+        }
+    }
+out:
+    free(cache);
+    free(done);
+    return rc;
+}

@@ -1,0 +1,139 @@
+/* page.c - brings a scanned page into the form the other stages read:
+ * 8-bit gray at the references' resolution, its paper level and ink mask,
+ * a 50-dpi ink density map, all once as scanned and once turned 180
+ * degrees: rec_page_prepare, rec_page_release. */
+#include "recognition/recognition_internal.h"
+
+#include "core/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bright_percentile(const rec_buf *g)
+{
+    unsigned long hist[256] = {0};
+    for (int y = 0; y < g->height; y += 2) {
+        const uint8_t *row = g->data + (size_t)y * g->stride;
+        for (int x = 0; x < g->width; x += 2)
+            hist[row[x]]++;
+    }
+    unsigned long total = 0, acc = 0;
+    for (int i = 0; i < 256; i++)
+        total += hist[i];
+    for (int i = 0; i < 256; i++) {
+        acc += hist[i];
+        if (acc * 10 >= total * 9)
+            return i;
+    }
+    return 255;
+}
+
+static int fill_view(rec_view_page *v)
+{
+    int rc = rec_buf_new(&v->ink, v->gray.width, v->gray.height);
+    if (rc)
+        return rc;
+    for (int y = 0; y < v->gray.height; y++) {
+        const uint8_t *restrict g = v->gray.data + (size_t)y * v->gray.stride;
+        uint8_t *restrict d = v->ink.data + (size_t)y * v->ink.stride;
+        for (int x = 0; x < v->gray.width; x++)
+            d[x] = g[x] < v->ink_threshold ? 255 : 0;
+    }
+    return 0;
+}
+
+static int make_low(rec_view_page *v, double dpi)
+{
+    int w = (int)lround(v->ink.width * REC_LOW_DPI / dpi);
+    int h = (int)lround(v->ink.height * REC_LOW_DPI / dpi);
+    int rc = rec_buf_new(&v->low, w < 1 ? 1 : w, h < 1 ? 1 : h);
+    if (rc)
+        return rc;
+    cvs_view s = rec_view(&v->ink);
+    cvs_buf d = rec_cvbuf(&v->low);
+    return cvs_resize_area(&s, &d);
+}
+
+static int turned(rec_buf *out, const rec_buf *in)
+{
+    int rc = rec_buf_new(out, in->width, in->height);
+    if (rc)
+        return rc;
+    for (int y = 0; y < in->height; y++) {
+        const uint8_t *restrict s = in->data + (size_t)y * in->stride;
+        uint8_t *restrict d = out->data + (size_t)(in->height - 1 - y) * out->stride;
+        for (int x = 0; x < in->width; x++)
+            d[in->width - 1 - x] = s[x];
+    }
+    return 0;
+}
+
+/* Gray at `dpi`. A page at another resolution is resampled: by area
+ * averaging when it is finer (300-dpi colour scans), bilinear when coarser. */
+static int gray_at(rec_buf *out, const img *im, double dpi)
+{
+    img *g = NULL;
+    int rc = img_to_gray(&g, im);
+    if (rc)
+        return rc;
+    double src_dpi = img_dpi_x(im) > 0 ? img_dpi_x(im) : dpi;
+    double scale = dpi / src_dpi;
+    int w = img_width(g), h = img_height(g);
+    if (fabs(scale - 1.0) < 0.005) {
+        rc = rec_buf_new(out, w, h);
+        if (!rc)
+            for (int y = 0; y < h; y++)
+                memcpy(out->data + (size_t)y * out->stride, img_row(g, y), (size_t)w);
+    } else {
+        int nw = (int)lround(w * scale), nh = (int)lround(h * scale);
+        rc = rec_buf_new(out, nw < 1 ? 1 : nw, nh < 1 ? 1 : nh);
+        if (!rc) {
+            cvs_view s = {img_row(g, 0), w, h, img_stride(g)};
+            cvs_buf d = rec_cvbuf(out);
+            if (scale < 1) {
+                rc = cvs_resize_area(&s, &d);
+            } else {
+                double m[6] = {1 / scale, 0, 0, 0, 1 / scale, 0};
+                rc = cvs_warp_affine(&s, &d, m, 255);
+            }
+        }
+    }
+    img_free(g);
+    return rc;
+}
+
+int rec_page_prepare(rec_page *p, const img *im, double dpi)
+{
+    memset(p, 0, sizeof *p);
+    p->dpi = dpi;
+    hash_sha256_pixels(p->sha256, im);
+    rec_view_page *v0 = &p->o[0], *v1 = &p->o[1];
+    int rc = gray_at(&v0->gray, im, dpi);
+    if (rc)
+        goto fail;
+    v0->bitonal = img_depth(im) == 1;
+    v0->paper = bright_percentile(&v0->gray);
+    v0->ink_threshold = rec_ink_threshold(v0->paper);
+    if ((rc = fill_view(v0)) || (rc = make_low(v0, dpi)))
+        goto fail;
+    v1->bitonal = v0->bitonal;
+    v1->paper = v0->paper;
+    v1->ink_threshold = v0->ink_threshold;
+    if ((rc = turned(&v1->gray, &v0->gray)) || (rc = turned(&v1->ink, &v0->ink)) ||
+        (rc = turned(&v1->low, &v0->low)))
+        goto fail;
+    return 0;
+fail:
+    rec_page_release(p);
+    return rc;
+}
+
+void rec_page_release(rec_page *p)
+{
+    for (int i = 0; i < 2; i++) {
+        rec_buf_free(&p->o[i].gray);
+        rec_buf_free(&p->o[i].ink);
+        rec_buf_free(&p->o[i].low);
+    }
+}

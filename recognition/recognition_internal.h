@@ -1,0 +1,210 @@
+/* recognition_internal.h - the structures recognition's stages share.
+ * Not for use outside recognition/. */
+#ifndef TELLE_RECOGNITION_INTERNAL_H
+#define TELLE_RECOGNITION_INTERNAL_H
+
+#include "core/hash.h"
+#include "recognition/cv/cv_shim.h"
+#include "recognition/recognition.h"
+
+#include <stdint.h>
+
+/* The coarse stage works at this resolution: corner marks (8 mm) are still
+ * 16 px there, and a whole page is ~600 x 400 px. */
+#define REC_LOW_DPI 50.0
+
+/* An 8-bit single-channel buffer owned by whoever holds it. */
+typedef struct {
+    uint8_t *data;
+    int width, height;
+    size_t stride;
+} rec_buf;
+
+int rec_buf_new(rec_buf *b, int width, int height);
+void rec_buf_free(rec_buf *b);
+static inline cvs_view rec_view(const rec_buf *b)
+{
+    cvs_view v = {b->data, b->width, b->height, b->stride};
+    return v;
+}
+static inline cvs_buf rec_cvbuf(const rec_buf *b)
+{
+    cvs_buf v = {b->data, b->width, b->height, b->stride};
+    return v;
+}
+
+/* A corner mark of a reference side: its template (ink mask of the mark's
+ * region plus a margin of white) at full and at low resolution, and where
+ * the template's top-left corner sits in the reference. */
+typedef struct {
+    rec_buf tpl, tpl_low;
+    double x, y;         /* full-resolution px */
+    double x_low, y_low; /* low-resolution px */
+} rec_mark;
+
+/* One side of one style, prepared. */
+typedef struct {
+    const pkg_style *style;
+    const pkg_side *side;
+    int style_index, side_index;
+    double dpi;
+    int width, height;   /* reference size in px */
+    rec_buf gray;        /* reference as 8-bit gray */
+    rec_buf ink;         /* 255 where the reference has ink */
+    rec_buf explained;   /* ink dilated by the print tolerance */
+    rec_buf low;         /* ink density at REC_LOW_DPI (0..255) */
+    double low_norm;     /* sum of low^2, for Dice */
+    int paper;           /* paper gray level of the reference */
+    rec_mark *marks;
+    int n_marks;
+    int layout;          /* sides with identical marks share a layout id */
+} rec_ref;
+
+struct rec_engine {
+    const pkg_package *pkg;
+    rec_options opt;
+    rec_ref *refs;
+    int n_refs;
+    int n_layouts;
+};
+
+/* A page normalised for reading: gray at the reference resolution, in one
+ * orientation (rot 0 as scanned, 1 turned 180 degrees). */
+typedef struct {
+    rec_buf gray;
+    rec_buf ink;  /* 255 where gray < ink threshold */
+    rec_buf low;  /* ink density at REC_LOW_DPI */
+    int paper;    /* paper level (bright percentile) */
+    int ink_threshold;
+    bool bitonal; /* came from a 1-bit image */
+} rec_view_page;
+
+typedef struct {
+    rec_view_page o[2]; /* [0] as scanned, [1] turned 180 degrees */
+    double dpi;         /* the resolution it was brought to */
+    char sha256[HASH_HEX_LEN + 1];
+} rec_page;
+
+/* page.c */
+int rec_page_prepare(rec_page *p, const img *im, double dpi);
+void rec_page_release(rec_page *p);
+int rec_ink_threshold(int paper);
+
+/* register.c: affine a[6] maps reference px (x, y) to page px:
+ * X = a0 x + a1 y + a2, Y = a3 x + a4 y + a5. */
+typedef struct {
+    double a[6];
+    double mark_score; /* mean template correlation of the marks used */
+    double residual_mm;/* largest misfit of a mark after the fit */
+    int n_marks;       /* marks used (3 or 4) */
+    bool ok;
+} rec_registration;
+
+int rec_register_coarse(rec_registration *r, const rec_ref *ref,
+                        const rec_view_page *v);
+int rec_register_refine(rec_registration *r, const rec_ref *ref,
+                        const rec_view_page *v);
+
+/* identify.c */
+typedef struct {
+    int ref;     /* index into engine refs, -1 none */
+    int rot;     /* 0 or 1 (180 degrees) */
+    double dice;
+    rec_registration reg;
+} rec_match;
+
+/* Scores for one page against every reference side in both orientations;
+ * scores[ref * 2 + rot]. */
+int rec_identify_page(rec_match *scores, const rec_engine *e,
+                      const rec_page *p);
+
+/* ink.c: what a page's unexplained ink turned out to be. */
+typedef enum { REC_IN_WRITE_IN_FIELD, REC_IN_LIST_WRITE_FIELD, REC_IN_OUTSIDE } rec_where;
+
+typedef struct {
+    double x_mm, y_mm, w_mm, h_mm;
+    rec_where in;
+    int ink_px;
+} rec_writing;
+
+typedef struct {
+    int region;   /* index of the vote_box region in the side */
+    double score; /* 0..1 */
+} rec_box_score;
+
+typedef struct {
+    rec_box_score *boxes;
+    int n_boxes;
+    rec_writing *writing;
+    int n_writing;
+    int write_in_entries;   /* separate lines of writing in write_in_field */
+    bool has_stamp_field;
+    bool stamp;
+    double stamp_evidence;  /* stamp ink px beyond the page's noise */
+} rec_side_result;
+
+int rec_ink_analyse(rec_side_result *out, const rec_engine *e,
+                    const rec_ref *ref, const rec_page *p, int rot,
+                    const rec_registration *reg);
+void rec_side_result_release(rec_side_result *r);
+
+#endif
+
+/* sheet.c: the record of one sheet, before it is written as JSON. */
+enum {
+    REC_R_WRITING_IN_FIELD = 1 << 0,
+    REC_R_WRITING_OUTSIDE_FIELD = 1 << 1,
+    REC_R_MARGINAL_MARK = 1 << 2,
+    REC_R_MISSING_STAMP = 1 << 3,
+    REC_R_TOO_MANY_WRITE_INS = 1 << 4,
+    REC_R_LIST_WRITTEN = 1 << 5,
+    REC_R_MULTIPLE_LISTS = 1 << 6,
+    REC_R_WRONG_ELECTION = 1 << 7,
+    REC_R_UNKNOWN_STYLE = 1 << 8,
+    REC_R_UNREADABLE = 1 << 9,
+};
+#define REC_N_REASONS 10
+extern const char *const rec_reason_names[REC_N_REASONS];
+
+typedef enum { REC_APPROVED, REC_BLANK, REC_REVIEW } rec_outcome;
+typedef enum { REC_EMPTY, REC_MARGINAL, REC_MARKED } rec_mark_state;
+
+typedef struct {
+    char *file;
+    int page;
+    char sha256[HASH_HEX_LEN + 1];
+    const char *side; /* side name, NULL when not identified */
+    int rotated;      /* 0 or 180 */
+    double match;     /* Dice with its side */
+} rec_page_out;
+
+typedef struct {
+    int candidate;    /* list ballot: candidate no */
+    const char *list; /* all-lists ballot: list code */
+    double score;
+    rec_mark_state state;
+} rec_mark_out;
+
+typedef struct {
+    const char *side;
+    double x_mm, y_mm, w_mm, h_mm;
+    rec_where in;
+} rec_writing_out;
+
+struct rec_sheet {
+    rec_page_out *pages;
+    int n_pages;
+    bool is_ballot;
+    const pkg_style *style;
+    const char *election, *list;
+    rec_outcome outcome;
+    unsigned reasons;
+    rec_mark_out *marks;
+    int n_marks;
+    int *personal_votes;
+    int n_personal_votes;
+    int write_ins_in_field, write_ins_outside_field;
+    rec_writing_out *writing;
+    int n_writing;
+    int stamp; /* -1 no stamp field, 0 missing, 1 found */
+};
