@@ -543,6 +543,11 @@ static int pkg_parse_region(pkg_region *r, const pkg_ctx *c, const json_t *v,
     case PKG_REGION_BALLOT_NUMBER:
         return pkg_get_string(&r->value, c, v, path, "value", false);
     case PKG_REGION_WRITE_IN_FIELD:
+        if (el->type == PKG_FYLKESTINGSVALG) {
+            pkg_path_field(p, path, "type");
+            return pkg_fail(c, p, "a fylkestingsvalg ballot has no write-ins "
+                            "(election \"%s\")", el->id);
+        }
         if ((rc = pkg_get_int(&r->max_entries, NULL, c, v, path,
                               "max_entries", false)))
             return rc;
@@ -721,6 +726,29 @@ static int pkg_parse_style(pkg_style *st, const pkg_ctx *c, const json_t *v,
                               st->id, j);
                 goto done;
             }
+    }
+    /* Recognition can only see a vote it has a box for. */
+    for (int k = 0; st->kind != PKG_STYLE_BLANK && k < seen.n; k++)
+        if (seen.side[k] < 0) {
+            if (st->kind == PKG_STYLE_LIST)
+                rc = pkg_fail(c, path, "no vote_box for candidate %d of list "
+                              "\"%s\"", k + 1, list->code);
+            else
+                rc = pkg_fail(c, path, "no vote_box for list \"%s\"",
+                              el->lists[k].code);
+            goto done;
+        }
+    if (st->kind == PKG_STYLE_LIST && el->max_write_ins > 0) {
+        bool write_in = false;
+        for (int i = 0; i < st->n_sides; i++)
+            for (int r = 0; r < st->sides[i].n_regions; r++)
+                write_in |= st->sides[i].regions[r].type ==
+                            PKG_REGION_WRITE_IN_FIELD;
+        if (!write_in) {
+            rc = pkg_fail(c, path, "no write_in_field, but election \"%s\" "
+                          "allows %d write-ins", el->id, el->max_write_ins);
+            goto done;
+        }
     }
 done:
     pkg_box_seen_free(&seen);

@@ -417,6 +417,15 @@ static const broken_case BROKEN[] = {
      "got a string"},
     {"styles", "[]",
      "styles: must not be empty"},
+    {"styles[0].sides[0].regions[9]", NULL,
+     "styles[0]: no vote_box for candidate 5 of list \"AP\""},
+    {"styles[6].sides[0].regions[6]", NULL,
+     "styles[6]: no vote_box for list \"H\""},
+    {"styles[0].sides[0].regions[53]", NULL,
+     "styles[0]: no write_in_field, but election \"KS\" allows 10 write-ins"},
+    {"styles[8].sides[1].regions[4].type", "\"write_in_field\"",
+     "styles[8].sides[1].regions[4].type: a fylkestingsvalg ballot has no "
+     "write-ins (election \"FT\")"},
 };
 
 START_TEST(broken_package_is_refused)
