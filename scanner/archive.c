@@ -211,6 +211,15 @@ static void pages_void_from(scan_archive *a, int from_sheet)
             a->pages[i].valid = false;
 }
 
+/* Whether any valid page belongs to sheet `from` or later. */
+static bool pages_from(const scan_archive *a, int from)
+{
+    for (size_t i = 0; i < a->npages; i++)
+        if (a->pages[i].valid && a->pages[i].r.sheet >= from)
+            return true;
+    return false;
+}
+
 /* Whether sheet s has all its sides among the valid pages. */
 static bool sheet_complete(const scan_archive *a, int s)
 {
@@ -597,8 +606,11 @@ int scan_archive_open(scan_archive **out, const char *root,
         }
         if ((rc = folder_clean(a)) != 0)
             goto done;
-        if (exists && mode != SCAN_ARCHIVE_CREATE &&
-            (rc = resume_write(a, scan_archive_next_sheet(a))) != 0)
+        /* Pages of an incomplete sheet are voided: the sheet is fed
+         * again whole. Nothing to void, nothing written. */
+        int next = scan_archive_next_sheet(a);
+        if (exists && mode != SCAN_ARCHIVE_CREATE && pages_from(a, next) &&
+            (rc = resume_write(a, next)) != 0)
             goto done;
     }
     a->cur_sheet = scan_archive_next_sheet(a);

@@ -96,8 +96,8 @@ typedef enum {
     SCAN_ARCHIVE_CREATE, /* new batch; an existing batch with pages is
                             TELLE_ESTATE, the message saying where it
                             stopped and to resume */
-    SCAN_ARCHIVE_RESUME, /* existing batch; a resume line voids sheets from
-                            the next sheet on */
+    SCAN_ARCHIVE_RESUME, /* existing batch; when the last sheet is
+                            incomplete, a resume line voids its pages */
     SCAN_ARCHIVE_APPEND, /* RESUME when the batch exists, else CREATE */
     SCAN_ARCHIVE_READ,   /* read-only: nothing written, nothing cleaned */
 } scan_archive_mode;
