@@ -174,7 +174,7 @@ static int scan_page(img **out, paper *p, const affine *m,
                            (p10 * (1 - fx) + p11 * fx) * fy;
                 }
             }
-            double n = noise > 0 ? noise * smp_rng_normal(rng) : 0;
+            double n = noise > 0 ? noise * smp_rng_noise(rng) : 0;
             if (channels == 3) {
                 for (int k = 0; k < 3; k++) {
                     double val = c[k] + n;
@@ -456,6 +456,8 @@ int smp_simulate(const char *package_dir, const char *out_dir,
     size_t plen = strlen(out_dir) + 256;
     int rc, total = 0;
 
+    if ((rc = smp_hand_fonts_check()))
+        return rc;
     if ((rc = smp_model_load(&pkg, NULL, package_dir)))
         return rc;
     if (pkg->n_styles == 0) {

@@ -63,6 +63,16 @@ static inline double smp_rng_normal(smp_rng *r)
     return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
 }
 
+/* Roughly standard normal, cheaply: the sum of four 16-bit uniforms
+ * (Irwin-Hall), centred and scaled; enough for pixel noise. */
+static inline double smp_rng_noise(smp_rng *r)
+{
+    uint64_t z = smp_rng_u64(r);
+    double s = (double)(z & 0xFFFF) + (double)((z >> 16) & 0xFFFF) +
+               (double)((z >> 32) & 0xFFFF) + (double)(z >> 48);
+    return (s - 131070.0) / 37837.2;
+}
+
 static inline double smp_round2(double v) { return round(v * 100.0) / 100.0; }
 
 #endif

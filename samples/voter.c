@@ -12,6 +12,8 @@
 
 #include "core/error.h"
 
+#include <cairo-ft.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,38 @@ const smp_hand_font *smp_hand_fonts(int *n)
 {
     *n = (int)(sizeof HAND_FONTS / sizeof HAND_FONTS[0]);
     return HAND_FONTS;
+}
+
+int smp_hand_fonts_check(void)
+{
+    int rc = 0;
+    cairo_font_options_t *fo = cairo_font_options_create();
+    cairo_matrix_t m;
+    cairo_matrix_init_identity(&m);
+    for (size_t i = 0; !rc && i < sizeof HAND_FONTS / sizeof HAND_FONTS[0];
+         i++) {
+        cairo_font_face_t *ff = cairo_toy_font_face_create(
+            HAND_FONTS[i].family, CAIRO_FONT_SLANT_NORMAL,
+            CAIRO_FONT_WEIGHT_NORMAL);
+        cairo_scaled_font_t *sf = cairo_scaled_font_create(ff, &m, &m, fo);
+        const char *got = NULL;
+        FT_Face face = cairo_ft_scaled_font_lock_face(sf);
+        if (face)
+            got = face->family_name;
+        if (!got || strcmp(got, HAND_FONTS[i].family) != 0)
+            rc = err_set(TELLE_EINVAL,
+                         "handwriting font '%s' (%s) is not installed "
+                         "(fontconfig gave '%s'); install fonts-kristi and "
+                         "fonts-sjfonts (scripts/install-deps.sh)",
+                         HAND_FONTS[i].family, HAND_FONTS[i].file,
+                         got ? got : "nothing");
+        if (face)
+            cairo_ft_scaled_font_unlock_face(sf);
+        cairo_scaled_font_destroy(sf);
+        cairo_font_face_destroy(ff);
+    }
+    cairo_font_options_destroy(fo);
+    return rc;
 }
 
 /* ---- boxes ------------------------------------------------------------ */

@@ -18,6 +18,7 @@
  *   smp_voter_draw      draw a plan's ink on one side (mm user space)
  *   smp_sheet_clear     free what a plan holds
  *   smp_hand_fonts      the handwriting fonts the model uses
+ *   smp_hand_fonts_check  fail when one of them is not installed
  */
 #ifndef TELLE_SAMPLES_VOTER_H
 #define TELLE_SAMPLES_VOTER_H
@@ -77,6 +78,11 @@ typedef struct {
 
 /* The fonts the model writes with; *n receives their number. */
 const smp_hand_font *smp_hand_fonts(int *n);
+
+/* Checks that fontconfig finds every handwriting font itself rather than a
+ * fallback (which would make the simulator's output depend on the
+ * machine). Returns 0 or TELLE_EINVAL naming the missing font. */
+int smp_hand_fonts_check(void);
 
 typedef struct {
     const smp_ballot *ballot; /* the style the sheet is */
