@@ -117,7 +117,18 @@ typedef struct {
 /* Loads and validates the package in dir. On error returns TELLE_EFORMAT or
  * TELLE_EIO and a message naming the file, the JSON path and what is wrong:
  *   "pkg/election.json: styles[3].sides[0].regions[12].rect_mm: region
- *    [290, 5, 20, 10] reaches outside the 297 x 210 mm page". */
+ *    [290, 5, 20, 10] reaches outside the 297 x 210 mm page".
+ * The first error stops the load. EIO: dir, election.json or a reference
+ * cannot be read; EFORMAT: anything else wrong; EINVAL: dir NULL or "";
+ * ENOMEM. Unknown fields are accepted. Besides the spec's rules it refuses
+ * a list (all-lists) style without one vote_box per candidate (list), a
+ * kommunestyrevalg list style without a write_in_field, and references
+ * outside dir ("..", absolute paths).
+ * Each side's reference (page 1 of a PNG or TIFF) must measure
+ * page_mm x dpi / 25.4 px within +/- 2 px (rounding to whole pixels); it is
+ * kept as 8-bit gray or RGB (1-bit becomes gray, RGBA is composited over
+ * white) with its resolution set to the style's dpi. The caller frees *out
+ * with pkg_free. */
 int pkg_load(pkg_package **out, const char *dir);
 void pkg_free(pkg_package *pkg);
 

@@ -682,46 +682,53 @@ START_TEST(cli_package_check)
     snprintf(args, sizeof args, "package check '%s'", devset);
     ck_assert_int_eq(run_telle(args, t.dir, &out, &err), 0);
     ck_assert_str_eq(err, "");
-    pkg_package *pkg = NULL;
-    ck_assert_int_eq(pkg_load(&pkg, devset), 0);
-    int n_lists = 0, n_cand = 0, n_sides = 0, n_regions = 0;
-    for (int e = 0; e < pkg->n_elections; e++) {
-        const pkg_election *el = &pkg->elections[e];
-        snprintf(line, sizeof line, "  election %s: %s \"%s\", %d seats",
-                 el->id, el->type == PKG_KOMMUNESTYREVALG ? "kommunestyrevalg"
-                                                          : "fylkestingsvalg",
-                 el->name, el->seats);
+    json_t *root = devset_json();
+    json_t *els = json_object_get(root, "elections");
+    json_t *sts = json_object_get(root, "styles");
+    size_t n_lists = 0, n_cand = 0, n_sides = 0, n_regions = 0;
+    for (size_t e = 0; e < json_array_size(els); e++) {
+        json_t *el = json_array_get(els, e);
+        snprintf(line, sizeof line, "  election %s: %s \"%s\", %lld seats",
+                 json_string_value(json_object_get(el, "id")),
+                 json_string_value(json_object_get(el, "type")),
+                 json_string_value(json_object_get(el, "name")),
+                 (long long)json_integer_value(json_object_get(el, "seats")));
         ck_assert_msg(strstr(out, line), "no '%s' in:\n%s", line, out);
-        for (int l = 0; l < el->n_lists; l++) {
-            snprintf(line, sizeof line, "    list %s \"%s\": %d candidates",
-                     el->lists[l].code, el->lists[l].name,
-                     el->lists[l].n_candidates);
+        json_t *ls = json_object_get(el, "lists");
+        for (size_t l = 0; l < json_array_size(ls); l++) {
+            json_t *li = json_array_get(ls, l);
+            size_t nc = json_array_size(json_object_get(li, "candidates"));
+            snprintf(line, sizeof line, "    list %s \"%s\": %zu candidates",
+                     json_string_value(json_object_get(li, "code")),
+                     json_string_value(json_object_get(li, "name")), nc);
             ck_assert_msg(strstr(out, line), "no '%s' in:\n%s", line, out);
-            n_cand += el->lists[l].n_candidates;
+            n_cand += nc;
         }
-        n_lists += el->n_lists;
+        n_lists += json_array_size(ls);
     }
-    for (int s = 0; s < pkg->n_styles; s++) {
-        n_sides += pkg->styles[s].n_sides;
-        for (int i = 0; i < pkg->styles[s].n_sides; i++)
-            n_regions += pkg->styles[s].sides[i].n_regions;
+    for (size_t s = 0; s < json_array_size(sts); s++) {
+        json_t *sides = json_object_get(json_array_get(sts, s), "sides");
+        n_sides += json_array_size(sides);
+        for (size_t i = 0; i < json_array_size(sides); i++)
+            n_regions += json_array_size(
+                json_object_get(json_array_get(sides, i), "regions"));
     }
-    snprintf(line, sizeof line, "OK: %d elections, %d lists, %d candidates, "
-             "%d styles, %d sides, %d regions\n", pkg->n_elections, n_lists,
-             n_cand, pkg->n_styles, n_sides, n_regions);
+    snprintf(line, sizeof line, "OK: %zu elections, %zu lists, %zu candidates, "
+             "%zu styles, %zu sides, %zu regions\n", json_array_size(els),
+             n_lists, n_cand, json_array_size(sts), n_sides, n_regions);
     ck_assert_msg(strstr(out, line), "no '%s' in:\n%s", line, out);
+    json_decref(root);
     ck_assert(strstr(out, "  style KS-ALLE: election KS, kind all_lists, page "
                           "297 x 210 mm at 200 dpi, 2 sides\n"));
     ck_assert(strstr(out, "    side inside (styles/KS-AP/inside.png, 2339 x "
                           "1654 px gray): 55 regions: 4 registration_mark, 1 "
                           "party_name, 1 ballot_number, 48 vote_box, 1 "
                           "write_in_field\n"));
-    pkg_free(pkg);
     free(out);
     free(err);
 
     /* A broken package: exit 1, the message on stderr, nothing on stdout. */
-    json_t *root = devset_json();
+    root = devset_json();
     json_edit(root, "elections[0].seats", "\"43\"");
     ck_assert_int_eq(json_dump_file(root, t.json, JSON_INDENT(1)), 0);
     json_decref(root);
