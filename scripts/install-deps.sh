@@ -5,6 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config clang
+  libclang-rt-14-dev
   libtiff-dev libtiff-tools libpng-dev
   libopencv-core-dev libopencv-imgproc-dev
   libsane-dev sane-utils libsane1
