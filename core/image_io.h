@@ -42,7 +42,17 @@ int iio_reader_page_count(const iio_reader *r);
 
 /* Decodes page `page` (1-based). Caller frees *out with img_free. Returns 0,
  * TELLE_EINVAL for a page out of range, TELLE_EFORMAT for a corrupt or
- * unsupported page, TELLE_ENOMEM. */
+ * unsupported page, TELLE_ENOMEM.
+ *
+ * Thread-safe: several threads may read pages of one reader at once (each
+ * call decodes with its own libtiff/libpng state over the file's bytes,
+ * which the reader holds in memory). Conversions: min-is-white gray is
+ * inverted to 0 = black; 16-bit samples become 8-bit; a palette becomes
+ * gray when every entry is gray, else RGB (PNG: RGB, RGBA with tRNS); gray
+ * with alpha becomes RGBA; YCbCr, CMYK and separate planes become RGB.
+ * 2- and 4-bit gray TIFFs and float or signed samples are refused. A strip
+ * the decoder only warns about (premature end, bad codes) is corrupt: a
+ * damaged ballot page is refused, not half-read. */
 int iio_reader_read(img **out, iio_reader *r, int page);
 
 void iio_reader_close(iio_reader *r);
