@@ -83,13 +83,13 @@ int scan_batch_meta_check(const scan_batch_meta *m);
 int scan_label_parse(scan_batch_meta *out, const char *text);
 
 /* Looks for a telle label (a Code 128 whose text starts with "TELLE;") on a
- * page. Works on binarised copies reduced by an integer factor to at most
- * 1300 px wide (~150 dpi for A4): the top third, then the whole page; then
- * the top third at twice that resolution, for labels whose narrowest bar is
- * under 2 px at 150 dpi (0.34 mm). The full page at full resolution is never
- * handed to the decoder. Sets
- * *found; returns 0 (found or not), TELLE_EFORMAT for a telle label whose
- * text is invalid, TELLE_ENOMEM. */
+ * page. First the whole page, binarised and reduced by an integer factor to
+ * at most 1300 px wide (~150 dpi for A4); when that finds nothing, the band
+ * of rows richest in black/white transitions (the barcode, wherever it is
+ * on the page) is cut out and decoded at full resolution, for labels whose
+ * bars are too narrow for 150 dpi. The full page at full resolution is never
+ * handed to the decoder. Sets *found; returns 0 (found or not),
+ * TELLE_EFORMAT for a telle label whose text is invalid, TELLE_ENOMEM. */
 int scan_label_read(scan_batch_meta *out, bool *found, const img *page);
 
 typedef enum {

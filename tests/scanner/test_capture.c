@@ -157,9 +157,21 @@ START_TEST(backend_through_dll_feeds_duplex_sheets)
 }
 END_TEST
 
+/* SANE's test backend (libsane 1.2.1) leaks its reader thread's 64 KiB
+ * buffer on every scan. Not ours to fix: LeakSanitizer is told to skip
+ * allocations made in that module, which the test keeps loaded (it holds a
+ * libsane reference, so sane_exit never unloads it) so the leak can be
+ * attributed. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:libsane-test.so\n";
+}
+
 START_TEST(sane_test_backend_adf_and_jammed)
 {
     tu_sane_env();
+    ck_assert_int_eq(scan_sane_init(), 0);
     scan_device *d = NULL;
     ck_assert_msg(scan_device_open(&d, "test:0") == 0, "%s", err_message());
     scan_options o = SCAN_OPTIONS_INIT;
