@@ -412,8 +412,12 @@ static int pkg_parse_rect(pkg_rect_mm *r, const pkg_ctx *c, const json_t *v,
         goto shape;
     for (size_t i = 0; i < 4; i++) {
         json_t *e = json_array_get(v, i);
-        if (!json_is_number(e))
-            goto shape;
+        if (!json_is_number(e)) {
+            char p[PKG_PATH_MAX];
+            pkg_path_index(p, path, i);
+            return pkg_fail(c, p, "expected a number, got %s",
+                            pkg_json_kind(e));
+        }
         a[i] = json_number_value(e);
     }
     r->x = a[0], r->y = a[1], r->w = a[2], r->h = a[3];
@@ -682,11 +686,18 @@ static int pkg_parse_style(pkg_style *st, const pkg_ctx *c, const json_t *v,
                         "an array")))
         goto done;
     pkg_path_field(p, path, "page_mm");
-    if (json_array_size(page) != 2 || !json_is_number(json_array_get(page, 0)) ||
-        !json_is_number(json_array_get(page, 1))) {
-        rc = pkg_fail(c, p, "expected [width, height] as 2 numbers");
+    if (json_array_size(page) != 2) {
+        rc = pkg_fail(c, p, "expected [width, height] as 2 numbers, got an "
+                      "array of %zu", json_array_size(page));
         goto done;
     }
+    for (size_t i = 0; i < 2; i++)
+        if (!json_is_number(json_array_get(page, i))) {
+            pkg_path_index(q, p, i);
+            rc = pkg_fail(c, q, "expected a number, got %s",
+                          pkg_json_kind(json_array_get(page, i)));
+            goto done;
+        }
     st->page_w_mm = json_number_value(json_array_get(page, 0));
     st->page_h_mm = json_number_value(json_array_get(page, 1));
     if (!(st->page_w_mm > 0) || !(st->page_h_mm > 0)) {
@@ -849,7 +860,8 @@ static int pkg_rgba_to_rgb(img **out, const img *src)
         for (int x = 0; x < w; x++) {
             unsigned a = s[4 * x + 3];
             for (int k = 0; k < 3; k++)
-                o[3 * x + k] = (uint8_t)((s[4 * x + k] * a + 255 * (255 - a) + 127) / 255);
+                o[3 * x + k] =
+                    (uint8_t)((s[4 * x + k] * a + 255 * (255 - a) + 127) / 255);
         }
     }
     *out = d;

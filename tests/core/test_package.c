@@ -346,6 +346,12 @@ static const broken_case BROKEN[] = {
     {"styles[0].sides[0].regions[1].rect_mm", "[10, 5, 20]",
      "styles[0].sides[0].regions[1].rect_mm: expected [x, y, width, height] as "
      "4 numbers, got an array of 3"},
+    {"styles[0].sides[0].regions[2].rect_mm[3]", "\"8\"",
+     "styles[0].sides[0].regions[2].rect_mm[3]: expected a number, got a string"},
+    {"styles[2].page_mm", "[297]",
+     "styles[2].page_mm: expected [width, height] as 2 numbers, got an array of 1"},
+    {"styles[2].page_mm[0]", "null",
+     "styles[2].page_mm[0]: expected a number, got null"},
     {"styles[0].sides[1].regions[4].rect_mm", "[10, 5, 0, 10]",
      "styles[0].sides[1].regions[4].rect_mm: region [10, 5, 0, 10] must have a "
      "positive width and height"},
