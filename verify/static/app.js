@@ -310,7 +310,8 @@ async function search() {
   if (!q || !state.item) { state.matches = []; renderMatches(); return; }
   const it = state.item;
   const own = $('f-list').value || '';
-  const j = await api('GET', `/api/search?election=${encodeURIComponent(it.record.election || it.election.id)}` +
+  // Write-ins are for the batch's election, whatever the machine read.
+  const j = await api('GET', `/api/search?election=${encodeURIComponent(it.election.id)}` +
     `&own=${encodeURIComponent(own)}&q=${encodeURIComponent(q)}`);
   if (mySeq !== searchSeq) return;
   state.matches = j.matches;
