@@ -33,10 +33,10 @@
  * Every fault fires once per sane_open.
  *
  * Options: source ("Flatbed", "ADF Front", "ADF Duplex"), mode ("Lineart",
- * "Gray", "Color") and resolution (SANE_TYPE_INT, dpi, a word list). Pages
- * are delivered at their own pixel size: the backend converts between
- * lineart, gray and colour but does not resample; resolution is reported
- * back as set.
+ * "Gray", "Color") and resolution (SANE_TYPE_INT, dpi, a word list; the
+ * default is the first page's own resolution when the list has it). Pages
+ * whose file states a resolution are resampled (nearest neighbour) to the
+ * one set; pages without one are delivered as they are.
  *
  * sane_get_devices lists the `device PATHS` lines of telle.conf.
  */
@@ -315,8 +315,8 @@ static void options_init(tb_device *d)
 
     o[OPT_RESOLUTION].name = "resolution";
     o[OPT_RESOLUTION].title = SANE_I18N("Scan resolution");
-    o[OPT_RESOLUTION].desc = SANE_I18N("Resolution reported for the pages "
-                                       "(pages are not resampled).");
+    o[OPT_RESOLUTION].desc = SANE_I18N("Scan resolution; pages are "
+                                       "resampled from the file's own.");
     o[OPT_RESOLUTION].type = SANE_TYPE_INT;
     o[OPT_RESOLUTION].unit = SANE_UNIT_DPI;
     o[OPT_RESOLUTION].size = sizeof(SANE_Word);
@@ -398,6 +398,8 @@ SANE_Status sane_telle_get_devices(const SANE_Device ***list,
     return SANE_STATUS_GOOD;
 }
 
+static int side_decode(img **out, tb_device *d, int index);
+
 SANE_Status sane_telle_open(SANE_String_Const name, SANE_Handle *h)
 {
     *h = NULL;
@@ -430,6 +432,17 @@ SANE_Status sane_telle_open(SANE_String_Const name, SANE_Handle *h)
     int per_sheet = d->cfg.simplex ? 1 : 2;
     if (d->cfg.first > 1)
         d->next = (d->cfg.first - 1) * per_sheet;
+    /* The default resolution is the set's own, when the list has it: no
+     * resampling unless the frontend asks for another. */
+    img *first = NULL;
+    if (side_decode(&first, d, d->next < d->npages ? d->next : 0) == 0) {
+        SANE_Word dpi = (SANE_Word)(img_dpi_x(first) + 0.5);
+        for (int i = 1; i <= RESOLUTION_LIST[0]; i++)
+            if (RESOLUTION_LIST[i] == dpi)
+                d->resolution = dpi;
+    }
+    img_free(first);
+    err_clear();
     *h = d;
     return SANE_STATUS_GOOD;
 }
@@ -595,6 +608,49 @@ static int frame_append(tb_device *d, const img *im)
     return 0;
 }
 
+/* Nearest-neighbour copy of src at `scale` (set resolution / the file's):
+ * the backend's resolution option is real, as on a scanner, even though the
+ * image set was made at one resolution. */
+static int resample(img **out, const img *src, double scale)
+{
+    *out = NULL;
+    int sw = img_width(src), sh = img_height(src);
+    int ch = img_channels(src), depth = img_depth(src);
+    int w = (int)(sw * scale + 0.5), h = (int)(sh * scale + 0.5);
+    if (w < 1 || h < 1 || img_new(out, w, h, ch, depth) != 0)
+        return -1;
+    int *xs = malloc((size_t)w * sizeof *xs);
+    if (!xs) {
+        img_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    for (int x = 0; x < w; x++) {
+        xs[x] = (int)((x + 0.5) / scale);
+        if (xs[x] >= sw)
+            xs[x] = sw - 1;
+    }
+    for (int y = 0; y < h; y++) {
+        int sy = (int)((y + 0.5) / scale);
+        if (sy >= sh)
+            sy = sh - 1;
+        const uint8_t *srow = img_row(src, sy);
+        uint8_t *drow = img_row_mut(*out, y);
+        if (depth == 1) {
+            for (int x = 0; x < w; x++)
+                if (srow[xs[x] >> 3] >> (7 - (xs[x] & 7)) & 1)
+                    drow[x >> 3] |= (uint8_t)(0x80 >> (x & 7));
+        } else {
+            for (int x = 0; x < w; x++)
+                memcpy(drow + (size_t)x * (size_t)ch,
+                       srow + (size_t)xs[x] * (size_t)ch, (size_t)ch);
+        }
+    }
+    free(xs);
+    img_set_dpi(*out, img_dpi_x(src) * scale, img_dpi_y(src) * scale);
+    return 0;
+}
+
 /* Builds the frame for side `index` (plus `extra`, another side stacked
  * below it for a double feed, or -1). */
 static SANE_Status frame_build(tb_device *d, int index, int extra)
@@ -610,6 +666,16 @@ static SANE_Status frame_build(tb_device *d, int index, int extra)
         if (side_decode(&im, d, idx[i]) != 0) {
             err_clear();
             return SANE_STATUS_IO_ERROR;
+        }
+        double dpi = img_dpi_x(im);
+        if (dpi > 0 && (d->resolution > dpi * 1.01 ||
+                        d->resolution < dpi * 0.99)) {
+            img *scaled = NULL;
+            int rs = resample(&scaled, im, d->resolution / dpi);
+            img_free(im);
+            if (rs != 0)
+                return SANE_STATUS_NO_MEM;
+            im = scaled;
         }
         int rc = frame_append(d, im);
         img_free(im);
