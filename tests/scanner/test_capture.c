@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,6 +148,14 @@ START_TEST(backend_through_dll_feeds_duplex_sheets)
     ck_assert_int_eq(img_width(page), TU_PAGE_W);
     ck_assert_int_eq(img_row(page, 1)[1], 0);      /* frame: black */
     ck_assert_int_eq(img_row(page, 100)[100], 255); /* paper: white */
+    img_free(page);
+    /* Colour: three channels, the same gray values. */
+    o.mode = "color";
+    ck_assert_int_eq(scan_device_configure(d, &o), 0);
+    ck_assert_int_eq(scan_device_page_read(&page, d), 0);
+    ck_assert_int_eq(img_channels(page), 3);
+    ck_assert_int_eq(img_row(page, 1)[3], 0);
+    ck_assert_int_eq(img_row(page, 100)[300], 255);
     img_free(page);
     /* A source the device does not have is refused with its choices. */
     o.source = "Transparency";
@@ -425,6 +434,62 @@ START_TEST(label_sheet_names_the_batch)
 }
 END_TEST
 
+START_TEST(faults_from_a_private_sane_config_dir)
+{
+    char dir[1024];
+    const char *set = set_path(dir);
+    char conf[1100], path[1200];
+    snprintf(conf, sizeof conf, "%s/sane.d", dir);
+    ck_assert_int_eq(mkdir(conf, 0777), 0);
+    snprintf(path, sizeof path, "%s/dll.conf", conf);
+    FILE *f = fopen(path, "w");
+    fputs("telle\n", f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/telle.conf", conf);
+    f = fopen(path, "w");
+    fprintf(f, "# faults for this test\ndevice %s\noption jam=3,ioerror=9\n",
+            set);
+    fclose(f);
+    tu_sane_env();
+    setenv("SANE_CONFIG_DIR", conf, 1);
+    unsetenv("TELLE_SANE_OPTIONS");
+
+    ck_assert_int_eq(scan_sane_init(), 0);
+    scan_device_info *list = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(scan_devices_list(&list, &n), 0);
+    ck_assert_uint_eq(n, 1); /* only our backend: no test:0 */
+    char want[1200];
+    snprintf(want, sizeof want, "telle:%s", set);
+    ck_assert_str_eq(list[0].name, want);
+    ck_assert_str_eq(list[0].type, "sheetfed scanner");
+    scan_devices_free(list, n);
+
+    scan_device *d = NULL;
+    ck_assert_int_eq(scan_device_open(&d, want), 0);
+    scan_options o = SCAN_OPTIONS_INIT;
+    ck_assert_int_eq(scan_device_configure(d, &o), 0);
+    scan_run_options ro = SCAN_RUN_OPTIONS_INIT;
+    scan_run_stats st;
+    ck_assert_int_eq(scan_batch_run(&st, d, &ro), TELLE_EJAMMED);
+    ck_assert_int_eq(st.sheets, 2);
+    scan_device_close(d);
+    /* The operator re-feeds from sheet 3 (the jam cleared: the device
+     * name's keys override telle.conf's); the next fault is an I/O error in
+     * sheet 9. */
+    snprintf(want, sizeof want, "telle:%s;first=3;jam=0", set);
+    ck_assert_int_eq(scan_device_open(&d, want), 0);
+    ck_assert_int_eq(scan_device_configure(d, &o), 0);
+    ro.first_sheet = 3;
+    ck_assert_int_eq(scan_batch_run(&st, d, &ro), TELLE_EIO);
+    ck_assert_ptr_nonnull(strstr(err_message(), "re-feed from sheet 9"));
+    ck_assert_int_eq(st.next_sheet, 9);
+    scan_device_close(d);
+    scan_sane_exit();
+    tu_rmtree(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scanner_capture");
@@ -436,6 +501,7 @@ int main(void)
     tcase_add_test(tc, kill9_during_batch_then_resume);
     tcase_add_test(tc, double_feed_and_empty_feeder_mid_sheet);
     tcase_add_test(tc, label_sheet_names_the_batch);
+    tcase_add_test(tc, faults_from_a_private_sane_config_dir);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
