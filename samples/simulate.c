@@ -323,7 +323,9 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
     m[first] = make_affine(skew, k, dx, dy, rot);
     m[1 - first] = make_affine(-skew + smp_rng_range(rng, -0.1, 0.1), k, -dx,
                                dy + smp_rng_range(rng, -0.3, 0.3), rot);
-    double crease_depth = smp_rng_range(rng, 0.25, 0.5);
+    /* shallow enough that a 50 % threshold never turns it into ink on
+     * either paper colour: a crease is seen in gray, not in 1-bit */
+    double crease_depth = smp_rng_range(rng, 0.12, 0.3);
     double crease_phase = smp_rng_range(rng, 0, 6.28);
     for (int side = 0; side < 2; side++) {
         if ((rc = paper_new(&p[side], s->dpi, colour, off[side][0], off[side][1])))

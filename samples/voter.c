@@ -260,6 +260,15 @@ static void hand_plan(smp_text *t, int side, cairo_t *scratch,
     cairo_save(scratch);
     cairo_select_font_face(scratch, family, CAIRO_FONT_SLANT_NORMAL,
                            CAIRO_FONT_WEIGHT_NORMAL);
+    /* fonts draw capitals at very different heights for one size: scale so
+     * a capital is 0.7 x size_mm in every font */
+    {
+        cairo_text_extents_t h;
+        cairo_set_font_size(scratch, 10.0);
+        cairo_text_extents(scratch, "H", &h);
+        if (h.height > 1.0)
+            size_mm *= 7.0 / h.height;
+    }
     for (size_t i = 0; s[i] && t->n_glyphs < SMP_TEXT_MAX_GLYPHS;) {
         int n = utf8_len((unsigned char)s[i]);
         char ch[8] = {0};
@@ -561,7 +570,7 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
         x = r->rect.x < 100 ? smp_rng_range(rng, 100, 115)
                             : smp_rng_range(rng, 262, 275);
         y = r->rect.y + r->rect.h;
-        size = 4.5;
+        size = smp_rng_range(rng, 5.0, 6.5);
         ang = 0;
         break;
     }
@@ -674,7 +683,7 @@ static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
         const pkg_candidate *cand = &l->candidates[smp_rng_int(rng, l->n_candidates)];
         char name[128], party[96];
         upper_utf8(name, sizeof name, cand->name);
-        if (smp_rng_chance(rng, 0.5) || strlen(l->name) > 16)
+        if (smp_rng_chance(rng, 0.5))
             upper_utf8(party, sizeof party, l->code);
         else
             upper_utf8(party, sizeof party, l->name);
@@ -697,11 +706,20 @@ static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
         }
         double ang = smp_rng_range(rng, -2.5, 2.5);
         smp_text *tn = plan_text(c, SMP_SIDE_INSIDE, name, x, base, size, ang);
-        smp_text *tp = i == f->n_rows
-                           ? NULL
-                           : plan_text(c, SMP_SIDE_INSIDE, party,
-                                       rr->x + 89.0 + smp_rng_range(rng, 1, 4),
-                                       base, size * 0.9, ang);
+        smp_text *tp = NULL;
+        if (i < f->n_rows) {
+            double px = rr->x + 89.0 + smp_rng_range(rng, 1, 4);
+            tp = plan_text(c, SMP_SIDE_INSIDE, party, px, base, size * 0.9,
+                           ang);
+            /* a name too long for the party column: the voter writes the
+             * list's code instead */
+            if (tp && tp->bbox[0] + tp->bbox[2] > f->rect.x + f->rect.w - 0.5) {
+                c->sh->n_texts--;
+                upper_utf8(party, sizeof party, l->code);
+                tp = plan_text(c, SMP_SIDE_INSIDE, party, px, base,
+                               size * 0.9, ang);
+            }
+        }
         if (!tn)
             break;
         json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "name", name,
