@@ -369,6 +369,10 @@ static int iio_tiff_read_strips(iio_tiff_page *p, uint8_t *raw)
         uint32_t rows = p->height - y < rps ? p->height - y : rps;
         tmsize_t want = (tmsize_t)(rows * p->scanline);
         iio_tiff_msg_clear(p);
+        /* Offset 0 is the header: libtiff leaves it for a missing or
+         * ignored StripOffsets entry and would decode the header. */
+        if (TIFFGetStrileOffset(p->tif, s) == 0 || TIFFGetStrileByteCount(p->tif, s) == 0)
+            return iio_tiff_fail(p, TELLE_EFORMAT, "strip %u of %u has no data", s + 1, need);
         tmsize_t got = TIFFReadEncodedStrip(p->tif, s, raw + (size_t)y * p->scanline, want);
         if (got < 0)
             return iio_tiff_fail(p, TELLE_EFORMAT, "strip %u of %u cannot be decoded", s + 1, need);
@@ -413,6 +417,10 @@ static int iio_tiff_read_tiles(iio_tiff_page *p, uint8_t *raw)
         for (uint32_t tx = 0; tx < p->width; tx += tw) {
             uint32_t t = TIFFComputeTile(p->tif, tx, ty, 0, 0);
             iio_tiff_msg_clear(p);
+            if (TIFFGetStrileOffset(p->tif, t) == 0 || TIFFGetStrileByteCount(p->tif, t) == 0) {
+                rc = iio_tiff_fail(p, TELLE_EFORMAT, "tile %u has no data", t + 1);
+                goto done;
+            }
             tmsize_t got = TIFFReadEncodedTile(p->tif, t, buf, (tmsize_t)tsize);
             if (got < 0) {
                 rc = iio_tiff_fail(p, TELLE_EFORMAT, "tile %u cannot be decoded", t + 1);

@@ -1129,6 +1129,13 @@ START_TEST(broken_files_are_refused_with_file_page_and_reason)
     expect_broken(tpath("strip.tif"), 2, TELLE_EFORMAT, "strip 1 of 1");
     free(b);
 
+    /* page 2's strip offset is 0, i.e. missing: the header is no image */
+    b = slurp(good, &len);
+    put_le32(ifd_value(b, len, 2, TIFFTAG_STRIPOFFSETS), 0);
+    spit(tpath("nooffset.tif"), b, len);
+    expect_broken(tpath("nooffset.tif"), 2, TELLE_EFORMAT, "strip 1 of 1 has no data");
+    free(b);
+
     /* page 1's G4 data overwritten with junk */
     b = slurp(good, &len);
     uint32_t so = le32(ifd_value(b, len, 1, TIFFTAG_STRIPOFFSETS));
