@@ -38,7 +38,8 @@
  * whose file states a resolution are resampled (nearest neighbour) to the
  * one set; pages without one are delivered as they are.
  *
- * sane_get_devices lists the `device PATHS` lines of telle.conf.
+ * sane_get_devices lists the `device PATHS` lines of telle.conf whose
+ * first path exists.
  */
 #include "core/error.h"
 #include "core/image.h"
@@ -52,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define TB_EXPORT __attribute__((visibility("default")))
@@ -377,6 +379,13 @@ SANE_Status sane_telle_get_devices(const SANE_Device ***list,
         while (g_ndevices < MAX_DEVICES && fgets(line, sizeof line, f)) {
             line[strcspn(line, "\r\n")] = '\0';
             if (strncmp(line, "device ", 7) != 0 || !line[7])
+                continue;
+            /* Only image sets that exist: the list is what can be opened. */
+            char first[NAME_MAX_LEN];
+            snprintf(first, sizeof first, "%s", line + 7);
+            first[strcspn(first, ",;")] = '\0';
+            struct stat st;
+            if (stat(first, &st) != 0)
                 continue;
             SANE_Device *dev = calloc(1, sizeof *dev);
             char *name = strdup(line + 7);
