@@ -600,8 +600,11 @@ int scan_archive_open(scan_archive **out, const char *root,
             goto done;
         }
         if (!exists) {
+            /* The batch's folder entry and its journal must survive a power
+             * cut as much as its pages. */
             if ((rc = header_write(a)) != 0 ||
-                (rc = fsync_path(dir, true)) != 0)
+                (rc = fsync_path(dir, true)) != 0 ||
+                (rc = fsync_path(root, true)) != 0)
                 goto done;
         }
         if ((rc = folder_clean(a)) != 0)

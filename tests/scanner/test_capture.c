@@ -282,9 +282,10 @@ START_TEST(kill9_during_batch_then_resume)
                           root, "--election", "KS", "--krets", "0001",
                           "--category", "VO", "--batch", "0001-VO-02", NULL,
                           NULL};
-    /* A slow scanner (2 ms a page) so the kill lands mid-batch; the line
-     * count varies the moment: between pages, mid-write, mid-fsync. */
-    int pid = tu_spawn_telle(argv, "delay_ms=2");
+    /* A slow scanner (4 ms a page, 1.6 s for the batch) so the kill lands
+     * mid-batch even on a loaded machine; the line count varies the
+     * moment: between pages, mid-write, mid-fsync. */
+    int pid = tu_spawn_telle(argv, "delay_ms=4");
     ck_assert_int_gt(pid, 0);
     int target = 90 + (int)(time(NULL) % 50);
     for (int i = 0; i < 20000 && journal_lines(journal) < target; i++) {
