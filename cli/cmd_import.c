@@ -9,6 +9,8 @@
 #include "core/image_io.h"
 #include "scanner/archive.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +22,11 @@ static void import_usage(FILE *to)
     fprintf(to,
         "usage: telle import [--archive DIR] [--duplex]\n"
         "                    (--label | --election E --krets K --category C --batch B)\n"
-        "                    FILES...\n\n"
-        "Adds the pages of FILES, in order, to DIR/BATCH (default DIR:\n"
-        "archive). With --duplex every two pages are one sheet. With --label\n"
-        "the first sheet must be the batch label. Sheets already archived\n"
-        "(same pixels) are skipped.\n");
+        "                    FILES-OR-FOLDERS...\n\n"
+        "Adds the pages of FILES (a folder: its TIFF and PNG files sorted by\n"
+        "name), in order, to DIR/BATCH (default DIR: archive). With --duplex\n"
+        "every two pages are one sheet. With --label the first sheet must be\n"
+        "the batch label. Sheets already archived (same pixels) are skipped.\n");
 }
 
 typedef struct {
@@ -81,6 +83,68 @@ static int page_load(img **out, const page_ref *p)
     return iio_reader_read(out, r, p->page);
 }
 
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool image_name(const char *n)
+{
+    const char *dot = strrchr(n, '.');
+    if (!dot)
+        return false;
+    char ext[8];
+    size_t i = 0;
+    for (dot++; *dot && i < sizeof ext - 1; dot++)
+        ext[i++] = (char)tolower((unsigned char)*dot);
+    ext[i] = '\0';
+    return strcmp(ext, "tif") == 0 || strcmp(ext, "tiff") == 0 ||
+           strcmp(ext, "png") == 0;
+}
+
+static int list_push(char ***list, size_t *n, const char *path)
+{
+    char **nl = realloc(*list, (*n + 1) * sizeof *nl);
+    if (!nl)
+        return err_set(TELLE_ENOMEM, "out of memory listing files");
+    *list = nl;
+    if (!(nl[*n] = strdup(path)))
+        return err_set(TELLE_ENOMEM, "out of memory listing files");
+    (*n)++;
+    return 0;
+}
+
+/* The files to import: each argument as given, a folder as its *.tif,
+ * *.tiff and *.png files sorted by name (scanners that write one file per
+ * page name them in scan order). */
+static int files_expand(char ***out, size_t *count, char **args, int nargs)
+{
+    int rc = 0;
+    for (int i = 0; i < nargs && !rc; i++) {
+        DIR *d = opendir(args[i]);
+        if (!d) {
+            rc = list_push(out, count, args[i]);
+            continue;
+        }
+        size_t first = *count;
+        struct dirent *e;
+        while (!rc && (e = readdir(d)) != NULL) {
+            if (!image_name(e->d_name))
+                continue;
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", args[i], e->d_name);
+            rc = list_push(out, count, path);
+        }
+        closedir(d);
+        if (!rc && *count == first)
+            rc = err_set(TELLE_EINVAL, "%s: a folder without TIFF or PNG "
+                         "files", args[i]);
+        if (!rc)
+            qsort(*out + first, *count - first, sizeof **out, name_cmp);
+    }
+    return rc;
+}
+
 int cmd_import(int argc, char **argv)
 {
     const char *root = "archive";
@@ -134,13 +198,18 @@ int cmd_import(int argc, char **argv)
      * written. */
     page_ref *pages = NULL;
     size_t npages = 0;
+    char **files = NULL;
+    size_t nfiles = 0;
     scan_archive *a = NULL;
     img *sheet[2] = {NULL, NULL};
     int status = 1, rc = 0, added = 0, skipped = 0;
     bool tty = isatty(2);
-    for (int f = first_file; f < argc; f++) {
+    if ((rc = files_expand(&files, &nfiles, argv + first_file,
+                           argc - first_file)) != 0)
+        goto done;
+    for (size_t f = 0; f < nfiles; f++) {
         iio_reader *r = NULL;
-        if ((rc = iio_reader_open(&r, argv[f])) != 0)
+        if ((rc = iio_reader_open(&r, files[f])) != 0)
             goto done;
         int n = iio_reader_page_count(r);
         iio_reader_close(r);
@@ -151,7 +220,7 @@ int cmd_import(int argc, char **argv)
         }
         pages = np;
         for (int p = 1; p <= n; p++)
-            pages[npages++] = (page_ref){argv[f], p};
+            pages[npages++] = (page_ref){files[f], p};
     }
     if (npages % (size_t)sides) {
         rc = err_set(TELLE_EINVAL, "%zu pages cannot be duplex sheets: the "
@@ -254,5 +323,8 @@ done:
     page_load(NULL, NULL);
     scan_archive_close(a);
     free(pages);
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
     return status;
 }

@@ -349,6 +349,19 @@ START_TEST(import_twice_adds_nothing)
     ck_assert_int_eq(hash_sha256_file(h2, jp), 0);
     ck_assert_str_eq(h1, h2); /* not one byte added */
 
+    /* The folder (a scanner that writes files) is the same pages: into a
+     * new batch all 11 sheets, into this one nothing. */
+    const char *fargv[] = {"import", "--duplex", "--archive", root,
+                           "--election", "KS", "--krets", "0001",
+                           "--category", "VO", "--batch", "imp2", dir, NULL};
+    rc = tu_run_telle(fargv, NULL, err, sizeof err);
+    ck_assert_msg(rc == 0 && strstr(err, "11 sheets added"), "%s", err);
+    fargv[11] = "imp";
+    rc = tu_run_telle(fargv, NULL, err, sizeof err);
+    ck_assert_msg(rc == 0 && strstr(err, "0 sheets added"), "%s", err);
+    ck_assert_int_eq(hash_sha256_file(h2, jp), 0);
+    ck_assert_str_eq(h1, h2);
+
     /* The same checks as scanning: a page twice as long is a double feed,
      * and nothing of that file is taken. */
     img *longp = NULL;
