@@ -210,6 +210,19 @@ START_TEST(sane_test_backend_adf_and_jammed)
     ck_assert_int_eq(c.depth, 1);
     scan_device_close(d);
 
+    /* A hand scanner does not know the page length (lines = -1): the
+     * page is taken as it comes. */
+    ck_assert_int_eq(scan_device_open(&d, "test:0"), 0);
+    ck_assert_int_eq(scan_device_configure(d, &o), 0);
+    ck_assert_msg(scan_device_option_set(d, "hand-scanner", "yes") == 0, "%s",
+                  err_message());
+    img *page = NULL;
+    ck_assert_msg(scan_device_page_read(&page, d) == 0, "%s", err_message());
+    ck_assert_int_gt(img_height(page), 0);
+    ck_assert_int_eq(img_depth(page), 1);
+    img_free(page);
+    scan_device_close(d);
+
     ck_assert_int_eq(scan_device_open(&d, "test:0"), 0);
     ck_assert_int_eq(scan_device_configure(d, &o), 0);
     ck_assert_msg(scan_device_option_set(d, "read-return-value",
