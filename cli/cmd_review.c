@@ -240,6 +240,10 @@ static int cmd_list(st_db *db, const struct opts *o)
         vq_item *it = &s->items[i];
         if (it->state == VQ_ITEM_MACHINE)
             continue;
+        if (vq_item_record_load(db, it) < 0) {
+            vq_batch_state_free(s);
+            return -1;
+        }
         char *reasons = json_dumps(json_object_get(it->record, "reasons"),
                                    JSON_COMPACT | JSON_ENCODE_ANY);
         printf("%6" PRId64 "  %-20s %-16s %s%s%s\n", it->id, it->sheet,
@@ -265,6 +269,11 @@ static int cmd_show(st_db *db, const struct opts *o)
         return -1;
     }
     vq_item *it = vq_batch_item_find(s, item);
+    if (vq_item_record_load(db, it) < 0) {
+        vq_batch_state_free(s);
+        free(batch);
+        return -1;
+    }
     printf("item %" PRId64 ": %s in batch %s\n", it->id, it->sheet, batch);
     printf("state: %s", vq_item_state_name(it->state));
     if (it->claim_by)

@@ -418,13 +418,17 @@ int st_record_add(st_db *db, int64_t *id_out, char sha256_out[65],
         goto done;
     }
     hash_sha256_buffer(sha, record, strlen(record));
+    const char *oc = json_string_value(json_object_get(rec, "outcome"));
+    if (oc == NULL || (strcmp(oc, "approved") != 0 && strcmp(oc, "blank") != 0))
+        oc = "review";
     if ((rc = st_prepare(db, &st, "INSERT INTO sheet_records (batch, sheet, "
-                                  "record, sha256) VALUES (?,?,?,?)")) < 0)
+                                  "record, sha256, outcome) VALUES (?,?,?,?,?)")) < 0)
         goto done;
     sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, sheet, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, record, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, sha, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, oc, -1, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = st_sql_error(db, "add record");
         if (rc == TELLE_ESTATE)
@@ -460,6 +464,7 @@ static void record_clear(st_record *r)
     free(r->sheet);
     free(r->record);
     free(r->sha256);
+    free(r->outcome);
 }
 
 void st_record_free(st_record *r)
@@ -487,6 +492,7 @@ static int record_from_row(st_record *r, sqlite3_stmt *st)
     r->sheet = st_column_dup(st, 2, &o);
     r->record = st_column_dup(st, 3, &o);
     r->sha256 = st_column_dup(st, 4, &o);
+    r->outcome = st_column_dup(st, 5, &o);
     return o ? oom() : 0;
 }
 
@@ -496,8 +502,8 @@ int st_record_get(st_record **out, st_db *db, int64_t id)
     st_record *r = NULL;
     int rc;
     *out = NULL;
-    if ((rc = st_prepare(db, &st, "SELECT id, batch, sheet, record, sha256 "
-                                  "FROM sheet_records WHERE id = ?")) < 0)
+    if ((rc = st_prepare(db, &st, "SELECT id, batch, sheet, record, sha256, "
+                                  "outcome FROM sheet_records WHERE id = ?")) < 0)
         return rc;
     sqlite3_bind_int64(st, 1, id);
     int s = sqlite3_step(st);
@@ -523,15 +529,19 @@ done:
     return rc;
 }
 
-int st_record_list(st_record **out, int *n, st_db *db, const char *batch)
+int st_record_list(st_record **out, int *n, st_db *db, const char *batch,
+                   bool with_text)
 {
     sqlite3_stmt *st = NULL;
     st_record *v = NULL;
     int count = 0, rc;
     *out = NULL;
     *n = 0;
-    if ((rc = st_prepare(db, &st, "SELECT id, batch, sheet, record, sha256 "
-                                  "FROM sheet_records WHERE batch = ? ORDER BY id")) < 0)
+    if ((rc = st_prepare(db, &st, with_text
+            ? "SELECT id, batch, sheet, record, sha256, outcome FROM "
+              "sheet_records WHERE batch = ? ORDER BY id"
+            : "SELECT id, batch, sheet, NULL, sha256, outcome FROM "
+              "sheet_records WHERE batch = ? ORDER BY id")) < 0)
         return rc;
     sqlite3_bind_text(st, 1, batch, -1, SQLITE_STATIC);
     int s;

@@ -51,6 +51,9 @@ static const char MIGRATION_1[] =
     "  sheet TEXT NOT NULL,"
     "  record TEXT NOT NULL,"
     "  sha256 TEXT NOT NULL,"
+    /* The record's outcome, copied at insertion so the queue can be
+     * derived without parsing every record. */
+    "  outcome TEXT NOT NULL,"
     "  UNIQUE (batch, sheet));"
     "CREATE TABLE operators ("
     "  name TEXT PRIMARY KEY,"

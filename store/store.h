@@ -229,7 +229,12 @@ int st_record_add(st_db *db, int64_t *id_out, char sha256_out[65],
 
 typedef struct {
     int64_t id;
-    char *batch, *sheet, *record, *sha256;
+    char *batch, *sheet;
+    char *record;  /* the text; NULL from st_record_list without text */
+    char *sha256;
+    char *outcome; /* the record's "outcome" as stored at insertion:
+                      approved, blank or review ("review" when the record
+                      had none, so a person looks) */
 } st_record;
 
 /* One record by id; caller frees with st_record_free. TELLE_EINVAL when
@@ -237,8 +242,11 @@ typedef struct {
 int st_record_get(st_record **out, st_db *db, int64_t id);
 void st_record_free(st_record *r);
 
-/* A batch's records in id (scan) order; free with st_records_free. */
-int st_record_list(st_record **out, int *n, st_db *db, const char *batch);
+/* A batch's records in id (scan) order, with their text only when
+ * with_text (deriving the queue needs ids, sheets, hashes and outcomes,
+ * not the text). Free with st_records_free. */
+int st_record_list(st_record **out, int *n, st_db *db, const char *batch,
+                   bool with_text);
 void st_records_free(st_record *r, int n);
 
 /* Checks that every stored record's text still has its stored SHA-256 and

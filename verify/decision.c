@@ -222,7 +222,8 @@ int vq_item_decide(int64_t *seq, st_db *db, const char *actor, int64_t item,
                      it->decided_by);
         goto fail;
     }
-    if ((rc = vq_claim_blocks(it, actor, vq_now_ms())) < 0)
+    if ((rc = vq_claim_blocks(it, actor, vq_now_ms())) < 0 ||
+        (rc = vq_item_record_load(db, it)) < 0)
         goto fail;
     p = json_pack("{s:I, s:s, s:s}", "item", (json_int_t)item, "sheet",
                   it->sheet, "record_sha256", it->record_sha256);
@@ -414,7 +415,8 @@ static json_t *list_tally(json_t *lists, const char *code)
     return t;
 }
 
-static int tallies_of(json_t **out, const vq_batch_state *s, json_t *pkg)
+static int tallies_of(json_t **out, st_db *db, vq_batch_state *s,
+                      json_t *pkg)
 {
     json_t *t = json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i, s:i, "
                           "s:{s:i, s:i, s:i, s:i}, s:{}, s:i}",
@@ -436,8 +438,13 @@ static int tallies_of(json_t **out, const vq_batch_state *s, json_t *pkg)
             list_tally(lists, code);
     }
     for (int k = 0; k < s->n_items; k++) {
-        const vq_item *it = &s->items[k];
+        vq_item *it = &s->items[k];
         bump(t, "ballots", 1);
+        int rc;
+        if (it->state == VQ_ITEM_MACHINE && (rc = vq_item_record_load(db, it)) < 0) {
+            json_decref(t);
+            return rc;
+        }
         const char *action = NULL, *list = NULL;
         json_t *votes = NULL, *wis = NULL;
         if (it->state == VQ_ITEM_MACHINE) {
@@ -496,7 +503,7 @@ int vq_batch_tallies(json_t **out, st_db *db, const char *batch)
     *out = NULL;
     int rc = load_package(&pkg, db);
     if (rc == 0 && (rc = vq_batch_state_get(&s, db, batch, vq_now_ms())) == 0)
-        rc = tallies_of(out, s, pkg);
+        rc = tallies_of(out, db, s, pkg);
     vq_batch_state_free(s);
     json_decref(pkg);
     return rc;
@@ -530,7 +537,7 @@ int vq_batch_commit(int64_t *seq, st_db *db, const char *actor,
                      s->n_proposed);
         goto fail;
     }
-    if ((rc = tallies_of(&t, s, pkg)) < 0)
+    if ((rc = tallies_of(&t, db, s, pkg)) < 0)
         goto fail;
     if (json_integer_value(json_object_get(t, "pending")) != 0) {
         rc = err_set(TELLE_ESTATE, "batch %s: a sheet has no list", batch);

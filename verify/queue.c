@@ -185,6 +185,7 @@ void vq_batch_state_free(vq_batch_state *s)
         vq_item *it = &s->items[i];
         free((char *)it->sheet);
         free((char *)it->record_sha256);
+        free((char *)it->outcome);
         free((char *)it->claim_by);
         free((char *)it->decided_by);
         free((char *)it->confirmed_by);
@@ -215,6 +216,24 @@ vq_item *vq_batch_item_find(vq_batch_state *s, int64_t item)
             hi = mid - 1;
     }
     return NULL;
+}
+
+int vq_item_record_load(st_db *db, vq_item *it)
+{
+    st_record *r = NULL;
+    json_error_t jerr;
+    if (it->record != NULL)
+        return 0;
+    int rc = st_record_get(&r, db, it->id);
+    if (rc < 0)
+        return rc;
+    it->record = json_loads(r->record, 0, &jerr);
+    st_record_free(r);
+    if (it->record == NULL)
+        return err_set(TELLE_EFORMAT, "%s: item %" PRId64 " (%s): stored "
+                       "record does not parse: %s", st_db_path(db), it->id,
+                       it->sheet, jerr.text);
+    return 0;
 }
 
 static int set_str(const char **dst, const char *src)
@@ -333,7 +352,7 @@ int vq_batch_state_get(vq_batch_state **out, st_db *db, const char *batch,
     s->krets = b->krets;
     s->category = b->category;
     b->id = b->election = b->krets = b->category = NULL;
-    if ((rc = st_record_list(&recs, &n, db, batch)) < 0)
+    if ((rc = st_record_list(&recs, &n, db, batch, false)) < 0)
         goto done;
     if (n > 0 && (s->items = calloc((size_t)n, sizeof *s->items)) == NULL) {
         rc = err_set(TELLE_ENOMEM, "out of memory");
@@ -341,27 +360,18 @@ int vq_batch_state_get(vq_batch_state **out, st_db *db, const char *batch,
     }
     for (int i = 0; i < n; i++) {
         vq_item *it = &s->items[i];
-        json_error_t jerr;
         s->n_items++;
         it->id = recs[i].id;
         it->sheet = recs[i].sheet;
         it->record_sha256 = recs[i].sha256;
-        recs[i].sheet = recs[i].sha256 = NULL;
+        it->outcome = recs[i].outcome;
+        recs[i].sheet = recs[i].sha256 = recs[i].outcome = NULL;
         it->remarks = json_array();
         it->history = json_array();
         if (it->remarks == NULL || it->history == NULL) {
             rc = err_set(TELLE_ENOMEM, "out of memory");
             goto done;
         }
-        if ((it->record = json_loads(recs[i].record, 0, &jerr)) == NULL) {
-            rc = err_set(TELLE_EFORMAT, "%s: item %" PRId64 " (%s): stored "
-                         "record does not parse: %s", st_db_path(db), it->id,
-                         it->sheet, jerr.text);
-            goto done;
-        }
-        it->outcome = json_string_value(json_object_get(it->record, "outcome"));
-        if (it->outcome == NULL)
-            it->outcome = "review";
         it->state = strcmp(it->outcome, "review") == 0 ? VQ_ITEM_OPEN
                                                       : VQ_ITEM_MACHINE;
     }

@@ -8,6 +8,7 @@
  *                         decisions, commit)
  *   vq_batch_state_free   free it; accepts NULL
  *   vq_batch_item_find    an item of a derived state by id
+ *   vq_item_record_load   parse an item's sheet record when it is needed
  *   vq_item_claim         claim an item for one operator, with expiry
  *   vq_item_release       give a claim back
  *   vq_item_next          the next item an operator can take in a batch
@@ -66,7 +67,10 @@ typedef struct {
     int64_t id;            /* the record id; the item's id */
     const char *sheet;
     const char *record_sha256;
-    json_t *record;        /* the parsed sheet record */
+    json_t *record;        /* the parsed sheet record: NULL until
+                              vq_item_record_load (deriving the queue does
+                              not need it, and parsing every record of a
+                              1000-sheet batch on each decision would) */
     const char *outcome;   /* the machine's: approved, blank, review */
     vq_item_state state;
     const char *claim_by;  /* NULL when no live claim */
@@ -105,6 +109,10 @@ void vq_batch_state_free(vq_batch_state *s);
 
 /* The item with this id, or NULL. */
 vq_item *vq_batch_item_find(vq_batch_state *s, int64_t item);
+
+/* Reads and parses the item's sheet record into it->record (once; later
+ * calls return at once). Returns 0, TELLE_EFORMAT, TELLE_EIO. */
+int vq_item_record_load(st_db *db, vq_item *it);
 
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 int64_t vq_now_ms(void);

@@ -53,6 +53,8 @@ START_TEST(load_makes_an_item_per_review_record)
     ck_assert_int_eq(s->n_pending, 4);
     ck_assert_int_eq(s->items[0].state, VQ_ITEM_MACHINE);
     ck_assert_int_eq(s->items[1].state, VQ_ITEM_OPEN);
+    ck_assert_ptr_null(s->items[1].record); /* not parsed until asked for */
+    ck_assert_int_eq(vq_item_record_load(db, &s->items[1]), 0);
     ck_assert_str_eq(json_string_value(json_array_get(
                          json_object_get(s->items[1].record, "reasons"), 0)),
                      "writing_in_field");

@@ -13,6 +13,8 @@ const state = {
   matches: [], matchSel: 0,
   writeIns: [],      // [{list, candidate, name, text}] or [{text}]
   rejecting: false,
+  decidedAt: 0,      // performance.now() when the last decision was sent
+  decisionToNextMs: [], // measured: decision sent -> next ballot shown
 };
 
 const $ = (id) => document.getElementById(id);
@@ -282,6 +284,10 @@ async function openItem(id) {
   for (const f of ['f-list', 'f-votes', 'f-wsearch', 'f-remark']) $(f).disabled = !(can && open);
   renderSides(it);
   show('item');
+  if (state.decidedAt) {
+    state.decisionToNextMs.push(performance.now() - state.decidedAt);
+    state.decidedAt = 0;
+  }
   if (it.state === 'reject_proposed')
     say(mine ? 'You proposed this rejection; a second operator must confirm it.'
              : `${it.decided_by} proposed rejection (${it.decision.ground_text}). Confirm with k, or undo with u.`,
@@ -370,13 +376,17 @@ async function decide(body) {
   const it = state.item;
   if (!it) return;
   body.item = it.id;
+  body.next_batch = it.batch;
+  state.decidedAt = performance.now();
   const remark = $('f-remark').value.trim();
   if (remark) body.remark = remark;
   try {
     const r = await api('POST', '/api/decide', body);
     say(`Item ${it.id} (${it.sheet}): ${body.action === 'reject' ? 'rejection proposed' :
          body.action === 'confirm_reject' ? 'rejection confirmed' : body.action} – event ${r.seq}.`, 'ok');
-    await next();
+    // The server claimed the next item in the same request.
+    if (r.next) await openItem(r.next);
+    else await next();
   } catch (e) {
     say(e.message, 'error');
   }
