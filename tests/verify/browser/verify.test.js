@@ -174,7 +174,7 @@ async function currentItem(page) {
         const list = await kari.$eval('#f-list', (s) => s.value);
         assert(list, 'a list was chosen with the keyboard');
         await kari.keyboard.press('Enter');
-        decisions[rec.sheet] = { action: 'approve', list, votes: [] };
+        decisions[rec.sheet] = { action: 'approve', list, votes: [], setList: true };
       } else {
         await kari.keyboard.press('a');
         decisions[rec.sheet] = { action: 'approve', list: rec.list, votes: rec.personal_votes };
@@ -281,7 +281,9 @@ async function currentItem(page) {
     const inPage = (await kari.evaluate(() => state.decisionToNextMs)).sort((a, b) => a - b);
     timings.sort((a, b) => a - b);
     const med = (a) => Math.round(a[a.length >> 1]);
-    console.log(`browser test: ${review.length} items decided by keyboard, batch committed; ` +
+    const kinds = Object.values(decisions).map((d) => d.writeIn ? 'write-in' : d.setList ? 'list set'
+                                                 : d.action === 'reject' ? 'rejection' : 'confirmed');
+    console.log(`browser test: ${review.length} items decided by keyboard (${kinds.join(', ')}), batch committed; ` +
                 `decision to next ballot in the page: median ${med(inPage)} ms, ` +
                 `max ${Math.round(inPage[inPage.length - 1])} ms (n=${inPage.length}); ` +
                 `key press to next item through Playwright: median ${med(timings)} ms`);
