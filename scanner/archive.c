@@ -220,26 +220,33 @@ static bool pages_from(const scan_archive *a, int from)
     return false;
 }
 
-/* Whether sheet s has all its sides among the valid pages. */
-static bool sheet_complete(const scan_archive *a, int s)
-{
-    int have = 0;
-    for (size_t i = 0; i < a->npages; i++)
-        if (a->pages[i].valid && a->pages[i].r.sheet == s)
-            have |= 1 << a->pages[i].r.side;
-    return have == (a->sides == 2 ? 3 : 1);
-}
-
-int scan_archive_next_sheet(const scan_archive *a)
+/* The first sheet that does not have all its sides among the valid pages:
+ * where feeding continues. O(pages). 0 when out of memory. */
+static int next_sheet_compute(const scan_archive *a)
 {
     int max = 0;
     for (size_t i = 0; i < a->npages; i++)
         if (a->pages[i].valid && a->pages[i].r.sheet > max)
             max = a->pages[i].r.sheet;
+    if (max == 0)
+        return 1;
+    unsigned char *have = calloc((size_t)max + 1, 1);
+    if (!have)
+        return 0;
+    for (size_t i = 0; i < a->npages; i++)
+        if (a->pages[i].valid && a->pages[i].r.sheet > 0)
+            have[a->pages[i].r.sheet] |= (unsigned char)(1 << a->pages[i].r.side);
+    unsigned char full = a->sides == 2 ? 3 : 1;
     int s = 1;
-    while (s <= max && sheet_complete(a, s))
+    while (s <= max && have[s] == full)
         s++;
+    free(have);
     return s;
+}
+
+int scan_archive_next_sheet(const scan_archive *a)
+{
+    return a->cur_sheet;
 }
 
 int scan_archive_sheets(const scan_archive *a)
@@ -583,10 +590,15 @@ int scan_archive_open(scan_archive **out, const char *root,
             goto done;
         }
         if (mode == SCAN_ARCHIVE_CREATE && a->npages > 0) {
+            int next = next_sheet_compute(a);
+            if (next == 0) {
+                rc = err_set(TELLE_ENOMEM, "out of memory reading %s",
+                             a->journal_path);
+                goto done;
+            }
             rc = err_set(TELLE_ESTATE, "batch %s already holds %d complete "
                          "sheets; continue it with --resume, feeding from "
-                         "sheet %d", a->meta.batch, scan_archive_sheets(a),
-                         scan_archive_next_sheet(a));
+                         "sheet %d", a->meta.batch, next - 1, next);
             goto done;
         }
     }
@@ -611,13 +623,21 @@ int scan_archive_open(scan_archive **out, const char *root,
             goto done;
         /* Pages of an incomplete sheet are voided: the sheet is fed
          * again whole. Nothing to void, nothing written. */
-        int next = scan_archive_next_sheet(a);
+        int next = next_sheet_compute(a);
+        if (next == 0) {
+            rc = err_set(TELLE_ENOMEM, "out of memory reading %s",
+                         a->journal_path);
+            goto done;
+        }
         if (exists && mode != SCAN_ARCHIVE_CREATE && pages_from(a, next) &&
             (rc = resume_write(a, next)) != 0)
             goto done;
     }
-    a->cur_sheet = scan_archive_next_sheet(a);
+    a->cur_sheet = next_sheet_compute(a);
     a->cur_side = 0;
+    if (a->cur_sheet == 0)
+        rc = err_set(TELLE_ENOMEM, "out of memory reading %s",
+                     a->journal_path);
     reference_size(a);
 done:
     if (rc) {
@@ -640,7 +660,11 @@ int scan_archive_open_dir(scan_archive **out, const char *batch_dir)
         scan_archive_close(a);
         return rc;
     }
-    a->cur_sheet = scan_archive_next_sheet(a);
+    a->cur_sheet = next_sheet_compute(a);
+    if (a->cur_sheet == 0) {
+        scan_archive_close(a);
+        return err_set(TELLE_ENOMEM, "out of memory reading %s", batch_dir);
+    }
     reference_size(a);
     *out = a;
     return 0;

@@ -640,6 +640,13 @@ int scan_device_page_read(img **out, scan_device *d)
      * runaway backend from eating memory: IMG_MAX_BYTES. */
     size_t expect = p.lines > 0 ? (size_t)p.lines * (size_t)p.bytes_per_line
                                 : (size_t)p.bytes_per_line * 1024;
+    if (expect > IMG_MAX_BYTES) {
+        device_cancel(d);
+        return err_set(TELLE_EFORMAT, "scanner %s announces a page of %d "
+                       "lines of %d bytes, more than %llu bytes", d->name,
+                       p.lines, p.bytes_per_line,
+                       (unsigned long long)IMG_MAX_BYTES);
+    }
     int rc = buf_reserve(d, expect);
     if (rc) {
         device_cancel(d);
