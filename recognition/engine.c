@@ -160,13 +160,13 @@ static int prepare_ref(rec_ref *r, const rec_options *opt)
     if ((rc = rec_buf_new(&r->ink, r->width, r->height)))
         goto done;
     threshold_ink(&r->ink, &r->gray, rec_ink_threshold(r->paper));
-    if ((rc = rec_buf_new(&r->explained, r->width, r->height)))
+    if ((rc = rec_buf_new(&r->darkest, r->width, r->height)))
         goto done;
     {
-        cvs_view v = rec_view(&r->ink);
-        cvs_buf b = rec_cvbuf(&r->explained);
+        cvs_view v = rec_view(&r->gray);
+        cvs_buf b = rec_cvbuf(&r->darkest);
         int rad = (int)lround(pkg_mm_to_px(opt->print_tolerance_mm, r->dpi));
-        if ((rc = cvs_dilate(&v, &b, rad)))
+        if ((rc = cvs_erode(&v, &b, rad)))
             goto done;
     }
     if ((rc = rec_buf_new(&r->low, low_size(r->width, r->dpi), low_size(r->height, r->dpi))))
@@ -213,7 +213,7 @@ static void ref_release(rec_ref *r)
 {
     rec_buf_free(&r->gray);
     rec_buf_free(&r->ink);
-    rec_buf_free(&r->explained);
+    rec_buf_free(&r->darkest);
     rec_buf_free(&r->low);
     for (int i = 0; i < r->n_marks; i++) {
         rec_buf_free(&r->marks[i].tpl);

@@ -4,10 +4,11 @@
  *
  * 1. The page is warped into the reference frame by its registration.
  * 2. Page ink is what is darker than WRITING_INK_FRACTION of the paper
- *    level; the reference explains what is darker than EXPLAIN_FRACTION of
- *    its paper, dilated by the print tolerance (print and scan never match
- *    to the pixel). The explained threshold is the lighter of the two, so a
- *    light printed pattern is explained before it could look like writing.
+ *    level. The reference explains it within the print tolerance (print
+ *    and scan never match to the pixel) of real print; near light print
+ *    only (the outside's pattern) it explains ink no darker than that print
+ *    (REC_PRINT_FRACTION, REC_EXPLAIN_DELTA in recognition_internal.h), so
+ *    the pen stroke on the pattern is writing.
  * 3. The rest is split into 8-connected components:
  *    - a component touching a vote box (grown by the overshoot margin) and
  *      staying close to it is that box's mark;
@@ -23,6 +24,7 @@
 #include "recognition/recognition_internal.h"
 
 #include "core/error.h"
+#include "core/log.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -31,9 +33,6 @@
 /* Page ink for writing: darker than 75 % of the paper (blue and black pen
  * on any paper tint; a faint pencil line in a gray scan too). */
 #define WRITING_INK_FRACTION 75
-/* Reference print that explains page ink: darker than 85 % of its paper,
- * so light printed patterns and tints are explained as well. */
-#define EXPLAIN_FRACTION 85
 /* A mark may overshoot its box by this much and still be the box's mark;
  * a component reaching further than OVERSHOOT_MAX_MM beyond the box is
  * writing that happens to touch it. */
@@ -47,6 +46,9 @@
 #define SPECK_PX 2
 /* The stamp zone is the stamp field grown by this much. */
 #define STAMP_ZONE_MM 2.0
+/* Stamps are set down partly outside the field; 12 mm covers the largest
+ * overhang a stamp of ~40 mm can have while still touching the field. */
+#define STAMP_REACH_MM 12.0
 /* Least stamp ink, in pixels beyond what noise explains, to call a stamp:
  * a faint stamp in a bitonal scan leaves a few dozen dots; a clean field
  * none. */
@@ -144,20 +146,20 @@ typedef struct {
     double dpi;
     rec_buf warped; /* page gray in the reference frame */
     rec_buf resid;  /* 255: page ink the reference does not explain */
-    rec_buf expl;   /* 255: explained by the reference (light print too) */
+    const rec_buf *darkest; /* the reference's darkest print nearby */
+    uint8_t limit[256];     /* darkest print -> page level below which ink
+                               is unexplained */
+    int print_level;        /* darkest print below this: a printed line */
 } work;
 
 static void work_release(work *w)
 {
     rec_buf_free(&w->warped);
     rec_buf_free(&w->resid);
-    rec_buf_free(&w->expl);
 }
 
-static int build_residual(work *w, const rec_engine *e, const rec_view_page *v,
-                          const rec_registration *reg)
+static int build_residual(work *w, const rec_view_page *v, const rec_registration *reg)
 {
-    const rec_ref *ref = w->ref;
     int rc = rec_buf_new(&w->warped, w->width, w->height);
     if (rc)
         return rc;
@@ -165,49 +167,40 @@ static int build_residual(work *w, const rec_engine *e, const rec_view_page *v,
     cvs_buf dst = rec_cvbuf(&w->warped);
     if ((rc = cvs_warp_affine(&src, &dst, reg->a, (uint8_t)v->paper)))
         return rc;
-    /* Explained: reference print, light or dark, grown by the tolerance. */
-    rec_buf light;
-    if ((rc = rec_buf_new(&light, w->width, w->height)))
-        return rc;
-    int ethr = ref->paper * EXPLAIN_FRACTION / 100;
-    for (int y = 0; y < w->height; y++) {
-        const uint8_t *restrict g = ref->gray.data + (size_t)y * ref->gray.stride;
-        uint8_t *restrict d = light.data + (size_t)y * light.stride;
-        for (int x = 0; x < w->width; x++)
-            d[x] = g[x] < ethr ? 255 : 0;
-    }
-    rc = rec_buf_new(&w->expl, w->width, w->height);
-    if (!rc) {
-        cvs_view lv = rec_view(&light);
-        cvs_buf eb = rec_cvbuf(&w->expl);
-        int rad = (int)lround(pkg_mm_to_px(e->opt.print_tolerance_mm, w->dpi));
-        rc = cvs_dilate(&lv, &eb, rad);
-    }
-    rec_buf_free(&light);
-    if (rc)
-        return rc;
     if ((rc = rec_buf_new(&w->resid, w->width, w->height)))
         return rc;
     int thr = v->bitonal ? 128 : v->paper * WRITING_INK_FRACTION / 100;
+    w->print_level = w->ref->paper * REC_PRINT_FRACTION / 100;
+    for (int r = 0; r < 256; r++) {
+        int scaled = w->ref->paper > 0 ? r * v->paper / w->ref->paper : r;
+        int lim = scaled - REC_EXPLAIN_DELTA;
+        if (lim > thr)
+            lim = thr;
+        if (r < w->print_level)
+            lim = 0; /* real print nearby explains everything */
+        w->limit[r] = (uint8_t)(lim < 0 ? 0 : lim);
+    }
     for (int y = 0; y < w->height; y++) {
         const uint8_t *restrict g = w->warped.data + (size_t)y * w->warped.stride;
-        const uint8_t *restrict x1 = w->expl.data + (size_t)y * w->expl.stride;
+        const uint8_t *restrict dk = w->darkest->data + (size_t)y * w->darkest->stride;
         uint8_t *restrict d = w->resid.data + (size_t)y * w->resid.stride;
         for (int x = 0; x < w->width; x++)
-            d[x] = (g[x] < thr && !x1[x]) ? 255 : 0;
+            d[x] = g[x] < w->limit[dk[x]] ? 255 : 0;
     }
     return 0;
 }
 
+/* Share of the box's interior, away from its printed border, that carries
+ * unexplained ink. */
 static double box_score(const work *w, const pkg_region *reg)
 {
     box b = clip(rect_px(&reg->rect, w->dpi, 0), w->width, w->height);
     long inked = 0, open = 0;
     for (int y = b.y0; y < b.y1; y++) {
-        const uint8_t *ex = w->expl.data + (size_t)y * w->expl.stride;
+        const uint8_t *dk = w->darkest->data + (size_t)y * w->darkest->stride;
         const uint8_t *rs = w->resid.data + (size_t)y * w->resid.stride;
         for (int x = b.x0; x < b.x1; x++) {
-            if (ex[x])
+            if (dk[x] < w->print_level)
                 continue;
             open++;
             inked += rs[x] != 0;
@@ -225,10 +218,11 @@ static long stamp_tone(const work *w, const rec_view_page *v, box field)
     long in = 0, out = 0, out_area = 0;
     for (int y = 0; y < w->height; y += 1) {
         const uint8_t *g = w->warped.data + (size_t)y * w->warped.stride;
-        const uint8_t *ex = w->expl.data + (size_t)y * w->expl.stride;
+        const uint8_t *dk = w->darkest->data + (size_t)y * w->darkest->stride;
         bool row_in = y >= field.y0 && y < field.y1;
         for (int x = 0; x < w->width; x++) {
-            bool dark = g[x] < thr && !ex[x];
+            int scaled = w->ref->paper > 0 ? dk[x] * v->paper / w->ref->paper : dk[x];
+            bool dark = g[x] < thr && g[x] < scaled - STAMP_TONE_DELTA;
             if (row_in && x >= field.x0 && x < field.x1) {
                 in += dark;
             } else if ((x & 3) == 0 && (y & 3) == 0) {
@@ -248,12 +242,13 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     memset(out, 0, sizeof *out);
     const rec_view_page *v = &p->o[rot];
     const pkg_side *side = ref->side;
-    work w = {.ref = ref, .width = ref->width, .height = ref->height, .dpi = ref->dpi};
+    work w = {.ref = ref, .width = ref->width, .height = ref->height, .dpi = ref->dpi,
+              .darkest = &ref->darkest};
     cvs_component *comps = NULL;
     int n_comps = 0;
     int *parent = NULL;
     int *kind = NULL; /* per component: 0 writing, 1 mark, 2 stamp, 3 speck */
-    int rc = build_residual(&w, e, v, reg);
+    int rc = build_residual(&w, v, reg);
     if (rc)
         goto done;
     {
@@ -281,6 +276,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     if (stamp_field)
         stamp_zone = clip(rect_px(&stamp_field->rect, w.dpi, STAMP_ZONE_MM), w.width, w.height);
     long speck_px_outside = 0, stamp_px = 0;
+    log_debug("rec", "side %s: %d unexplained components", side->name, n_comps);
     for (int c = 0; c < n_comps; c++) {
         box cb = comp_box(&comps[c]);
         if (stamp_field && overlaps(cb, stamp_zone)) {
@@ -306,6 +302,14 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         }
     }
 
+    if (log_enabled("rec"))
+        for (int c = 0; c < n_comps; c++)
+            if (comps[c].area >= 40)
+                log_debug("rec", "component %d,%d %dx%d area %d kind %s", comps[c].x, comps[c].y,
+                          comps[c].w, comps[c].h, comps[c].area,
+                          kind[c] == 0 ? "writing" : kind[c] == 1 ? "mark"
+                                                   : kind[c] == 2 ? "stamp" : "speck");
+
     /* Vote boxes. */
     for (int i = 0; i < side->n_regions; i++) {
         const pkg_region *r = &side->regions[i];
@@ -313,7 +317,75 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             continue;
         out->boxes[out->n_boxes].region = i;
         out->boxes[out->n_boxes].score = box_score(&w, r);
+        if (log_enabled("rec")) {
+            box near = rect_px(&r->rect, w.dpi, OVERSHOOT_MM);
+            box far = rect_px(&r->rect, w.dpi, OVERSHOOT_MAX_MM);
+            long ink = 0;
+            box u = {1 << 30, 1 << 30, -1, -1};
+            for (int c = 0; c < n_comps; c++) {
+                box cb = comp_box(&comps[c]);
+                if (!(overlaps(cb, near) && inside(cb, far)))
+                    continue;
+                ink += comps[c].area;
+                if (cb.x0 < u.x0) u.x0 = cb.x0;
+                if (cb.y0 < u.y0) u.y0 = cb.y0;
+                if (cb.x1 > u.x1) u.x1 = cb.x1;
+                if (cb.y1 > u.y1) u.y1 = cb.y1;
+            }
+            log_debug("rec", "box %d share %.3f ink %ld ext %d x %d", r->candidate,
+                      out->boxes[out->n_boxes].score, ink, u.x1 - u.x0, u.y1 - u.y0);
+        }
         out->n_boxes++;
+    }
+
+    /* Group writing and stamp ink: components closer than GROUP_MM are one
+     * entry. A group that touches the stamp zone and stays within
+     * STAMP_REACH_MM of the field is the stamp, its overhang included (a
+     * stamp's letters stand apart from its ring); a group reaching further
+     * is writing that happens to touch the stamp. */
+    int group = (int)ceil(pkg_mm_to_px(GROUP_MM, w.dpi));
+    for (int c = 0; c < n_comps; c++)
+        parent[c] = c;
+    for (int a = 0; a < n_comps; a++) {
+        if (!(kind[a] == 0 || (kind[a] == 2 && comps[a].area > SPECK_PX)))
+            continue;
+        box ba = comp_box(&comps[a]);
+        ba.x0 -= group, ba.y0 -= group, ba.x1 += group, ba.y1 += group;
+        for (int b = a + 1; b < n_comps; b++) {
+            if (!(kind[b] == 0 || (kind[b] == 2 && comps[b].area > SPECK_PX)))
+                continue;
+            if (overlaps(ba, comp_box(&comps[b]))) {
+                int ra = find(parent, a), rb = find(parent, b);
+                if (ra != rb)
+                    parent[rb] = ra;
+            }
+        }
+    }
+    if (stamp_field) {
+        box reach = rect_px(&stamp_field->rect, w.dpi, STAMP_REACH_MM);
+        for (int root = 0; root < n_comps; root++) {
+            if (find(parent, root) != root)
+                continue;
+            bool seeded = false;
+            box gb = comp_box(&comps[root]);
+            for (int c = root; c < n_comps; c++) {
+                if (find(parent, c) != root || kind[c] == 1 || kind[c] == 3)
+                    continue;
+                seeded = seeded || kind[c] == 2;
+                box cb = comp_box(&comps[c]);
+                if (cb.x0 < gb.x0) gb.x0 = cb.x0;
+                if (cb.y0 < gb.y0) gb.y0 = cb.y0;
+                if (cb.x1 > gb.x1) gb.x1 = cb.x1;
+                if (cb.y1 > gb.y1) gb.y1 = cb.y1;
+            }
+            if (!seeded || !inside(gb, reach))
+                continue;
+            for (int c = root; c < n_comps; c++)
+                if (find(parent, c) == root && kind[c] == 0) {
+                    kind[c] = 2;
+                    stamp_px += comps[c].area;
+                }
+        }
     }
 
     /* Stamp: ink in the zone beyond the noise the rest of the side shows. */
@@ -334,25 +406,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         }
     }
 
-    /* Writing: group the rest into entries. */
-    int group = (int)ceil(pkg_mm_to_px(GROUP_MM, w.dpi));
-    for (int c = 0; c < n_comps; c++)
-        parent[c] = c;
-    for (int a = 0; a < n_comps; a++) {
-        if (kind[a] != 0)
-            continue;
-        box ba = comp_box(&comps[a]);
-        ba.x0 -= group, ba.y0 -= group, ba.x1 += group, ba.y1 += group;
-        for (int b = a + 1; b < n_comps; b++) {
-            if (kind[b] != 0)
-                continue;
-            if (overlaps(ba, comp_box(&comps[b]))) {
-                int ra = find(parent, a), rb = find(parent, b);
-                if (ra != rb)
-                    parent[rb] = ra;
-            }
-        }
-    }
+    /* Writing: what is left, entry by entry. */
     int cap = 16;
     out->writing = malloc(sizeof *out->writing * (size_t)cap);
     if (!out->writing) {
@@ -375,6 +429,8 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             if (cb.y1 > gb.y1) gb.y1 = cb.y1;
             ink += comps[c].area;
         }
+        log_debug("rec", "writing group %d,%d %dx%d px, ink %ld px%s", gb.x0, gb.y0,
+                  gb.x1 - gb.x0, gb.y1 - gb.y0, ink, ink < min_ink_px ? " (noise)" : "");
         if (ink < min_ink_px)
             continue;
         double cx = (gb.x0 + gb.x1) / 2.0, cy = (gb.y0 + gb.y1) / 2.0;

@@ -53,7 +53,7 @@ typedef struct {
                                     any style */
 } rec_options;
 
-#define REC_OPTIONS_INIT {0.5, 0.5, 0.20, 0.06, 0.45}
+#define REC_OPTIONS_INIT {0.5, 0.5, 0.12, 0.012, 0.45}
 
 typedef struct rec_engine rec_engine;
 

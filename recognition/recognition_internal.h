@@ -13,6 +13,18 @@
  * 16 px there, and a whole page is ~600 x 400 px. */
 #define REC_LOW_DPI 50.0
 
+/* What the reference explains. Within the print tolerance of real print
+ * (darker than REC_PRINT_FRACTION % of the reference's paper: text, lines,
+ * boxes, marks) all page ink is the print's: a bitonal scanner blackens
+ * anti-aliased text completely. Where only light print lies (the outside's
+ * pattern, at ~80 % of the paper), it explains page ink only as dark as
+ * itself: a page pixel more than REC_EXPLAIN_DELTA gray levels darker than
+ * the pattern (scaled to the page's paper) is unexplained, so a pen stroke
+ * on the pattern is writing. 60 levels is far above scanner noise (sigma
+ * ~5) and below pen on paper (> 120). */
+#define REC_PRINT_FRACTION 65
+#define REC_EXPLAIN_DELTA 60
+
 /* An 8-bit single-channel buffer owned by whoever holds it. */
 typedef struct {
     uint8_t *data;
@@ -51,7 +63,8 @@ typedef struct {
     int width, height;   /* reference size in px */
     rec_buf gray;        /* reference as 8-bit gray */
     rec_buf ink;         /* 255 where the reference has ink */
-    rec_buf explained;   /* ink dilated by the print tolerance */
+    rec_buf darkest;     /* reference gray min-filtered over the print
+                            tolerance: the darkest print near each pixel */
     rec_buf low;         /* ink density at REC_LOW_DPI (0..255) */
     double low_norm;     /* sum of low^2, for Dice */
     int paper;           /* paper gray level of the reference */

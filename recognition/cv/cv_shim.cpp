@@ -1,5 +1,6 @@
 // cv_shim.cpp - the OpenCV calls behind cv_shim.h: cvs_resize_area,
-// cvs_match_template, cvs_warp_affine, cvs_dilate, cvs_components.
+// cvs_match_template, cvs_warp_affine, cvs_dilate, cvs_erode, cvs_components,
+// cvs_set_threads.
 // Every exception stops here and becomes a telle error.
 #include "recognition/cv/cv_shim.h"
 
@@ -111,6 +112,25 @@ extern "C" int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px
         return fail("dilate", e);
     } catch (const std::bad_alloc &) {
         return err_set(TELLE_ENOMEM, "dilate: out of memory");
+    }
+}
+
+extern "C" int cvs_erode(const cvs_view *src, const cvs_buf *dst, int radius_px)
+{
+    try {
+        cv::Mat d = wrap(dst);
+        if (radius_px <= 0) {
+            wrap(src).copyTo(d);
+            return 0;
+        }
+        cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE,
+                                              cv::Size(2 * radius_px + 1, 2 * radius_px + 1));
+        cv::erode(wrap(src), d, k);
+        return 0;
+    } catch (const cv::Exception &e) {
+        return fail("erode", e);
+    } catch (const std::bad_alloc &) {
+        return err_set(TELLE_ENOMEM, "erode: out of memory");
     }
 }
 

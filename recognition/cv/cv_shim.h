@@ -8,6 +8,7 @@
  *   cvs_match_template    best normalised-correlation match of a template
  *   cvs_warp_affine       resample through an affine map, bilinear
  *   cvs_dilate            dilate with a disc
+ *   cvs_erode             erode with a disc (a min filter)
  *   cvs_components        8-connected components with their boxes and areas
  *   cvs_set_threads       size of OpenCV's own thread pool
  */
@@ -51,6 +52,9 @@ int cvs_warp_affine(const cvs_view *src, const cvs_buf *dst, const double m[6],
 
 /* dst = src dilated by a disc of the given radius in pixels (0: copy). */
 int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px);
+
+/* dst = src eroded by a disc (the darkest value within radius_px). */
+int cvs_erode(const cvs_view *src, const cvs_buf *dst, int radius_px);
 
 typedef struct {
     int x, y, w, h; /* bounding box in pixels */
