@@ -49,6 +49,11 @@
 /* Stamps are set down partly outside the field; 12 mm covers the largest
  * overhang a stamp of ~40 mm can have while still touching the field. */
 #define STAMP_REACH_MM 12.0
+/* A faint stamp breaks into pieces: a piece no larger than STAMP_PIECE_MM
+ * each way (a written name is longer) within STAMP_GAP_MM of the stamp's
+ * ink, inside the reach, belongs to it. */
+#define STAMP_GAP_MM 6.0
+#define STAMP_PIECE_MM 10.0
 /* Least stamp ink, in pixels beyond what noise explains, to call a stamp:
  * a faint stamp in a bitonal scan leaves a few dozen dots; a clean field
  * none. */
@@ -362,9 +367,21 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         }
     }
     if (stamp_field) {
+        /* Seeded groups within reach are the stamp; then small groups close
+         * to them (the broken-off pieces of a faint stamp) join them. */
         box reach = rect_px(&stamp_field->rect, w.dpi, STAMP_REACH_MM);
+        int gap = (int)ceil(pkg_mm_to_px(STAMP_GAP_MM, w.dpi));
+        int piece = (int)ceil(pkg_mm_to_px(STAMP_PIECE_MM, w.dpi));
+        box *gbox = malloc(sizeof *gbox * (size_t)(n_comps + 1));
+        int *gstate = calloc((size_t)n_comps + 1, sizeof *gstate); /* 1 stamp, 2 candidate */
+        if (!gbox || !gstate) {
+            free(gbox);
+            free(gstate);
+            rc = err_set(TELLE_ENOMEM, "out of memory analysing ink");
+            goto done;
+        }
         for (int root = 0; root < n_comps; root++) {
-            if (find(parent, root) != root)
+            if (find(parent, root) != root || kind[root] == 1 || kind[root] == 3)
                 continue;
             bool seeded = false;
             box gb = comp_box(&comps[root]);
@@ -378,14 +395,34 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
                 if (cb.x1 > gb.x1) gb.x1 = cb.x1;
                 if (cb.y1 > gb.y1) gb.y1 = cb.y1;
             }
-            if (!seeded || !inside(gb, reach))
+            gbox[root] = gb;
+            if (!inside(gb, reach))
                 continue;
-            for (int c = root; c < n_comps; c++)
-                if (find(parent, c) == root && kind[c] == 0) {
-                    kind[c] = 2;
-                    stamp_px += comps[c].area;
+            if (seeded)
+                gstate[root] = 1;
+            else if (gb.x1 - gb.x0 <= piece && gb.y1 - gb.y0 <= piece)
+                gstate[root] = 2;
+        }
+        for (int root = 0; root < n_comps; root++) {
+            if (gstate[root] != 2)
+                continue;
+            box grown = {gbox[root].x0 - gap, gbox[root].y0 - gap, gbox[root].x1 + gap,
+                         gbox[root].y1 + gap};
+            for (int other = 0; other < n_comps; other++)
+                if (gstate[other] == 1 && overlaps(grown, gbox[other])) {
+                    gstate[root] = 3;
+                    break;
                 }
         }
+        for (int c = 0; c < n_comps; c++) {
+            int g = find(parent, c);
+            if (kind[c] == 0 && (gstate[g] == 1 || gstate[g] == 3)) {
+                kind[c] = 2;
+                stamp_px += comps[c].area;
+            }
+        }
+        free(gbox);
+        free(gstate);
     }
 
     /* Stamp: ink in the zone beyond the noise the rest of the side shows. */
