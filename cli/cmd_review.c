@@ -38,7 +38,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: telle review COMMAND [--db FILE] ...\n"
-        "  load --batch ID --election E --krets K --category C [--archive DIR] RECORDS.jsonl\n"
+        "  load [--batch ID --election E --krets K --category C] [--archive DIR] RECORDS.jsonl\n"
+        "       (batch fields default to the first record's batch, krets, category, election)\n"
         "  list [--batch ID]\n"
         "  show ITEM\n"
         "  search --election E [--own LIST] QUERY\n"
@@ -470,21 +471,40 @@ int cmd_review(int argc, char **argv)
     }
     int64_t item = 0;
     if (strcmp(sub, "load") == 0) {
-        if (o.n_pos != 1 || !o.batch || !o.election || !o.krets || !o.category) {
-            fprintf(stderr, "telle review load: give --batch, --election, "
-                            "--krets, --category and one records file\n");
+        char *text = o.n_pos == 1 ? slurp(o.pos[0]) : NULL;
+        json_t *first = NULL;
+        if (text != NULL) {
+            /* Batch, krets, category and election default to what the
+             * first record says (recognition copies them from the label). */
+            size_t len = strcspn(text, "\n");
+            first = json_loadb(text, len, 0, NULL);
+#define FROM_RECORD(field, key)                                                \
+            if (o.field == NULL)                                               \
+                o.field = json_string_value(json_object_get(first, key));
+            FROM_RECORD(batch, "batch") FROM_RECORD(krets, "krets")
+            FROM_RECORD(category, "category") FROM_RECORD(election, "election")
+#undef FROM_RECORD
+        }
+        if (o.n_pos != 1) {
             rc = R_USAGE;
+        } else if (text == NULL) {
+            rc = -1;
+        } else if (!o.batch || !o.election || !o.krets || !o.category) {
+            fprintf(stderr, "telle review load: the records do not name the "
+                            "batch, krets, category and election; give "
+                            "--batch, --krets, --category and --election\n");
+            rc = R_QUIET;
         } else {
-            char *text = slurp(o.pos[0]);
             int n = 0, r = 0;
             vq_batch_info info = {o.batch, o.election, o.krets, o.category, o.archive};
-            rc = text ? vq_batch_load(&n, &r, db, o.as ? o.as : "system", &info,
-                                      text, o.pos[0])
-                      : -1;
-            free(text);
+            rc = vq_batch_load(&n, &r, db, o.as ? o.as : "system", &info, text,
+                               o.pos[0]);
             if (rc == 0)
-                printf("batch %s: %d sheets, %d for review\n", o.batch, n, r);
+                printf("batch %s (%s, krets %s, %s): %d sheets, %d for review\n",
+                       o.batch, o.election, o.krets, o.category, n, r);
         }
+        json_decref(first);
+        free(text);
     } else if (strcmp(sub, "list") == 0) {
         rc = cmd_list(db, &o);
     } else if (strcmp(sub, "show") == 0) {
