@@ -708,9 +708,12 @@ static enum MHD_Result api_login(vq_server *s, struct MHD_Connection *c,
         return send_error(c, 401, "wrong name or password");
     }
     session *ss = session_new(s, name, role);
+    /* No Max-Age: the cookie lives while the browser does, and the server
+     * ends the session after ttl_s without use (a Max-Age would log out an
+     * operator who is busy at that moment). */
     char cookie[200];
     snprintf(cookie, sizeof cookie, "telle_session=%s; Path=/; HttpOnly; "
-             "SameSite=Strict; Max-Age=%d", ss->token, s->ttl_s);
+             "SameSite=Strict", ss->token);
     return send_json(c, 200, me_json(ss), cookie);
 }
 
