@@ -36,17 +36,16 @@
 /* Write-in table: 7 mm writing rows under a 6 mm header. */
 #define WI_ROW_MM 7.0
 #define WI_HEAD_MM 6.0
-#define WI_X_MM 160.0
 #define WI_W_MM 125.0
 #define WI_NAME_W_MM 88.0
 #define WI_BOTTOM_MM 194.0
 /* Columns of candidate rows: x of the number's right edge and of the box. */
 #define COL_A_X 18.0
 #define COL_A_TOP 46.0
-#define COL_B_X 160.0
 #define COL_B_TOP 24.0
 #define COL_BOTTOM 192.0
-#define STAMP_X 222.0
+/* the stamp field, from the left edge of the front (last) panel */
+#define STAMP_DX 73.5
 #define STAMP_Y 20.0
 #define STAMP_W 58.0
 #define STAMP_H 36.0
@@ -64,7 +63,10 @@ struct smp_ballot {
     int election_no;      /* 1-based position of the election */
     int style_no;         /* 1-based position of the style */
     double pitch_mm;      /* candidate row pitch */
-    int rows_a;           /* candidate rows in the left column */
+    int panels;           /* 2: one-fold (A4), 3: two-fold */
+    int table_outside;    /* the write-in table is on the outside */
+    double page_w;        /* page width, mm */
+    int col_rows[3];      /* candidate rows per column (one per panel) */
     region_vec regions[SMP_N_SIDES];
     char number[64];      /* the machine-readable number line */
     int failed;           /* out of memory while recording */
@@ -76,6 +78,16 @@ const char *smp_side_name(int side)
 }
 
 const pkg_style *smp_ballot_style(const smp_ballot *b) { return &b->style; }
+
+double smp_ballot_page_w_mm(const smp_ballot *b) { return b->page_w; }
+
+int smp_ballot_folds(const smp_ballot *b) { return b->panels - 1; }
+
+/* Left text edge of panel k (panels are SMP_FOLD_X_MM wide). */
+static double panel_x(int k)
+{
+    return k == 0 ? COL_A_X : SMP_FOLD_X_MM * k + 11.5;
+}
 
 void smp_ballot_paper_rgb(const smp_ballot *b, double rgb[3])
 {
@@ -188,7 +200,7 @@ static void ink(cairo_t *cr) { cairo_set_source_rgb(cr, 0, 0, 0); }
 static void registration_marks(smp_ballot *b, cairo_t *cr, region_vec *rv)
 {
     const double s = 5.0, m = 8.0;
-    const double xs[2] = {m, SMP_PAGE_W_MM - m - s};
+    const double xs[2] = {m, b->page_w - m - s};
     const double ys[2] = {m, SMP_PAGE_H_MM - m - s};
     ink(cr);
     for (int j = 0; j < 2; j++)
@@ -230,10 +242,20 @@ static void candidate_row(smp_ballot *b, cairo_t *cr, region_vec *rv,
     }
 }
 
-static int wi_table_top(const smp_ballot *b)
+/* Writing rows are 7 mm; a table that would rise above y = 30 mm (more
+ * than 22 rows) gets lower rows. */
+static double wi_row_h(const smp_ballot *b)
 {
-    return (int)lround(WI_BOTTOM_MM - WI_HEAD_MM -
-                       b->el->max_write_ins * WI_ROW_MM);
+    int n = b->el->max_write_ins;
+    double h = WI_ROW_MM;
+    if (n > 0 && WI_HEAD_MM + n * h > WI_BOTTOM_MM - 30.0)
+        h = (WI_BOTTOM_MM - 30.0 - WI_HEAD_MM) / n;
+    return h;
+}
+
+static double wi_table_top(const smp_ballot *b)
+{
+    return WI_BOTTOM_MM - WI_HEAD_MM - b->el->max_write_ins * wi_row_h(b);
 }
 
 static int has_write_ins(const smp_ballot *b)
@@ -242,33 +264,41 @@ static int has_write_ins(const smp_ballot *b)
            b->el->type == PKG_KOMMUNESTYREVALG && b->el->max_write_ins > 0;
 }
 
-static double col_b_bottom(const smp_ballot *b)
+/* Where candidate column k ends: above the write-in table when the table
+ * shares the last panel. */
+static double col_bottom(const smp_ballot *b, int k)
 {
-    return has_write_ins(b) ? wi_table_top(b) - 10.0 : COL_BOTTOM;
+    if (k == b->panels - 1 && has_write_ins(b) && !b->table_outside)
+        return wi_table_top(b) - 10.0;
+    return COL_BOTTOM;
 }
 
+static double col_top(int k) { return k == 0 ? COL_A_TOP : COL_B_TOP; }
+
 /* The write-in table "Kandidater fra andre lister". */
-static void write_in_table(smp_ballot *b, cairo_t *cr, region_vec *rv)
+static void write_in_table(smp_ballot *b, cairo_t *cr, region_vec *rv,
+                           double x0)
 {
     char buf[160];
     int n = b->el->max_write_ins;
+    double row_h = wi_row_h(b);
     double top = wi_table_top(b);
-    double h = WI_HEAD_MM + n * WI_ROW_MM;
+    double h = WI_HEAD_MM + n * row_h;
     ink(cr);
     font(cr, FONT_SANS, 1, 3.2);
     snprintf(buf, sizeof buf,
              "Kandidater fra andre lister \xe2\x80\x93 inntil %d "
              "(skriv med STORE bokstaver)", n);
-    text(cr, WI_X_MM, top - 2.5, buf);
-    rect_stroke(cr, WI_X_MM, top, WI_W_MM, h, 0.45);
+    text(cr, x0, top - 2.5, buf);
+    rect_stroke(cr, x0, top, WI_W_MM, h, 0.45);
     cairo_set_line_width(cr, 0.25);
-    cairo_move_to(cr, WI_X_MM + WI_NAME_W_MM, top);
-    cairo_line_to(cr, WI_X_MM + WI_NAME_W_MM, top + h);
+    cairo_move_to(cr, x0 + WI_NAME_W_MM, top);
+    cairo_line_to(cr, x0 + WI_NAME_W_MM, top + h);
     cairo_stroke(cr);
     font(cr, FONT_SANS, 0, 2.6);
-    text(cr, WI_X_MM + 1.5, top + 4.2, "Fornavn og etternavn");
-    text(cr, WI_X_MM + WI_NAME_W_MM + 1.5, top + 4.2, "Parti / liste");
-    pkg_region *r = region_add(b, rv, PKG_REGION_WRITE_IN_FIELD, WI_X_MM, top,
+    text(cr, x0 + 1.5, top + 4.2, "Fornavn og etternavn");
+    text(cr, x0 + WI_NAME_W_MM + 1.5, top + 4.2, "Parti / liste");
+    pkg_region *r = region_add(b, rv, PKG_REGION_WRITE_IN_FIELD, x0, top,
                                WI_W_MM, h);
     if (r) {
         r->max_entries = n;
@@ -279,24 +309,24 @@ static void write_in_table(smp_ballot *b, cairo_t *cr, region_vec *rv)
             r->n_rows = n;
     }
     for (int i = 0; i < n; i++) {
-        double y = top + WI_HEAD_MM + i * WI_ROW_MM;
+        double y = top + WI_HEAD_MM + i * row_h;
         cairo_set_line_width(cr, 0.25);
-        cairo_move_to(cr, WI_X_MM, y);
-        cairo_line_to(cr, WI_X_MM + WI_W_MM, y);
+        cairo_move_to(cr, x0, y);
+        cairo_line_to(cr, x0 + WI_W_MM, y);
         cairo_stroke(cr);
         /* letter ticks: one per capital letter, 4.5 mm apart */
         cairo_set_line_width(cr, 0.18);
-        for (double x = WI_X_MM + 4.5; x < WI_X_MM + WI_NAME_W_MM - 1.0;
+        for (double x = x0 + 4.5; x < x0 + WI_NAME_W_MM - 1.0;
              x += 4.5) {
-            cairo_move_to(cr, x, y + WI_ROW_MM);
-            cairo_line_to(cr, x, y + WI_ROW_MM - 1.0);
+            cairo_move_to(cr, x, y + row_h);
+            cairo_line_to(cr, x, y + row_h - 1.0);
         }
         cairo_stroke(cr);
         if (r && r->rows) {
-            r->rows[i].x = WI_X_MM;
+            r->rows[i].x = x0;
             r->rows[i].y = smp_round2(y);
             r->rows[i].w = WI_W_MM;
-            r->rows[i].h = WI_ROW_MM;
+            r->rows[i].h = smp_round2(row_h);
         }
     }
 }
@@ -345,22 +375,18 @@ static void inside_list(smp_ballot *b, cairo_t *cr, region_vec *rv)
     text(cr, COL_A_X, 40.5,
          "Personstemme: sett kryss i ruten foran kandidaten");
     font(cr, FONT_SANS, 0, 2.8);
-    text(cr, COL_B_X, 14.0,
+    text(cr, panel_x(1), 14.0,
          "\xe2\x80\xa2 Se veiledning p\xc3\xa5 baksiden   "
          "\xe2\x80\xa2 Brett seddelen med stempelfeltet ut");
-    for (int i = 0; i < b->list->n_candidates; i++) {
-        double box_x, y;
-        if (i < b->rows_a) {
-            box_x = COL_A_X + 9.0;
-            y = COL_A_TOP + i * b->pitch_mm;
-        } else {
-            box_x = COL_B_X + 9.0;
-            y = COL_B_TOP + (i - b->rows_a) * b->pitch_mm;
-        }
-        candidate_row(b, cr, rv, &b->list->candidates[i], box_x, y);
+    int k = 0, row = 0;
+    for (int i = 0; i < b->list->n_candidates; i++, row++) {
+        while (k < b->panels - 1 && row >= b->col_rows[k])
+            k++, row = 0;
+        candidate_row(b, cr, rv, &b->list->candidates[i], panel_x(k) + 9.0,
+                      col_top(k) + row * b->pitch_mm);
     }
-    if (has_write_ins(b))
-        write_in_table(b, cr, rv);
+    if (has_write_ins(b) && !b->table_outside)
+        write_in_table(b, cr, rv, panel_x(b->panels - 1));
 }
 
 static void inside_all_lists(smp_ballot *b, cairo_t *cr, region_vec *rv)
@@ -395,7 +421,7 @@ static void inside_all_lists(smp_ballot *b, cairo_t *cr, region_vec *rv)
         "Sett kryss for \xc3\xa9n liste, eller skriv navnet p\xc3\xa5 \xc3\xa9n liste.",
     };
     for (int i = 0; i < 3; i++)
-        text(cr, COL_B_X, 30.0 + 5.5 * i, lines[i]);
+        text(cr, panel_x(1), 30.0 + 5.5 * i, lines[i]);
 }
 
 static void inside_blank(smp_ballot *b, cairo_t *cr, region_vec *rv)
@@ -407,7 +433,7 @@ static void inside_blank(smp_ballot *b, cairo_t *cr, region_vec *rv)
     rect_stroke(cr, COL_A_X, 45.0, 120.0, 18.0, 0.35);
     region_add(b, rv, PKG_REGION_LIST_WRITE_FIELD, COL_A_X, 45.0, 120.0, 18.0);
     font(cr, FONT_SANS, 0, 3.0);
-    text(cr, COL_B_X, 30.0,
+    text(cr, panel_x(1), 30.0,
          "En blank stemmeseddel uten liste teller som blank stemme.");
 }
 
@@ -427,7 +453,7 @@ static void pattern(smp_ballot *b, cairo_t *cr, int colour)
     cairo_set_line_width(cr, 0.25);
     for (double y0 = 118.0; y0 < SMP_PAGE_H_MM; y0 += 4.0) {
         cairo_move_to(cr, 0, y0);
-        for (double x = 0; x <= SMP_PAGE_W_MM; x += 1.0)
+        for (double x = 0; x <= b->page_w; x += 1.0)
             cairo_line_to(cr, x, y0 + 1.1 * sin(x / 6.0 + y0 / 9.0));
         cairo_stroke(cr);
     }
@@ -437,6 +463,9 @@ static void outside(smp_ballot *b, cairo_t *cr, region_vec *rv, int colour)
 {
     double paper[3];
     char buf[200];
+    /* the front is the last panel; fx shifts the one-fold positions */
+    double fx = b->page_w - SMP_PAGE_W_MM;
+    double stamp_x = SMP_FOLD_X_MM * (b->panels - 1) + STAMP_DX;
     pattern(b, cr, colour);
     smp_ballot_paper_rgb(b, paper);
     /* plain paper under the texts and the stamp field */
@@ -445,7 +474,7 @@ static void outside(smp_ballot *b, cairo_t *cr, region_vec *rv, int colour)
     else
         cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_rectangle(cr, 16, 112, 120, 14);
-    cairo_rectangle(cr, 160, 112, 126, 24);
+    cairo_rectangle(cr, fx + 160, 112, 126, 24);
     cairo_fill(cr);
     ink(cr);
     /* the back when folded: instructions */
@@ -475,20 +504,32 @@ static void outside(smp_ballot *b, cairo_t *cr, region_vec *rv, int colour)
         text(cr, 20, 36 + 6.5 * i, lines[i]);
     /* the front when folded: title and stamp field */
     font(cr, FONT_SANS, 1, 9.0);
-    text(cr, 165, 80, "Stemmeseddel");
+    text(cr, fx + 165, 80, "Stemmeseddel");
     font(cr, FONT_SANS, 0, 4.6);
-    text(cr, 165, 90, election_word(b));
+    text(cr, fx + 165, 90, election_word(b));
     snprintf(buf, sizeof buf, "%s", b->pkg->area_name);
-    text(cr, 165, 97, buf);
+    text(cr, fx + 165, 97, buf);
     font(cr, FONT_SANS, 1, 3.0);
-    text(cr, STAMP_X, STAMP_Y - 1.8, "Stempelfelt");
+    text(cr, stamp_x, STAMP_Y - 1.8, "Stempelfelt");
     cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_rectangle(cr, STAMP_X, STAMP_Y, STAMP_W, STAMP_H);
+    cairo_rectangle(cr, stamp_x, STAMP_Y, STAMP_W, STAMP_H);
     cairo_fill(cr);
     ink(cr);
-    rect_stroke(cr, STAMP_X, STAMP_Y, STAMP_W, STAMP_H, 0.4);
-    region_add(b, rv, PKG_REGION_STAMP_FIELD, STAMP_X, STAMP_Y, STAMP_W,
+    rect_stroke(cr, stamp_x, STAMP_Y, STAMP_W, STAMP_H, 0.4);
+    region_add(b, rv, PKG_REGION_STAMP_FIELD, stamp_x, STAMP_Y, STAMP_W,
                STAMP_H);
+    /* councils of more than 67 members: the table moves to the middle
+     * panel of the outside */
+    if (has_write_ins(b) && b->table_outside) {
+        if (colour)
+            cairo_set_source_rgb(cr, paper[0], paper[1], paper[2]);
+        else
+            cairo_set_source_rgb(cr, 1, 1, 1);
+        double t = wi_table_top(b) - 8.0;
+        cairo_rectangle(cr, panel_x(1) - 2, t, WI_W_MM + 4, WI_BOTTOM_MM - t + 2);
+        cairo_fill(cr);
+        write_in_table(b, cr, rv, panel_x(1));
+    }
 }
 
 static void set_font_options(cairo_t *cr)
@@ -512,7 +553,7 @@ static void paint_side(smp_ballot *b, cairo_t *cr, int side, int colour,
         cairo_set_source_rgb(cr, paper[0], paper[1], paper[2]);
     else
         cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_rectangle(cr, 0, 0, SMP_PAGE_W_MM, SMP_PAGE_H_MM);
+    cairo_rectangle(cr, 0, 0, b->page_w, SMP_PAGE_H_MM);
     cairo_fill(cr);
     if (side == SMP_SIDE_INSIDE) {
         switch (b->style.kind) {
@@ -544,7 +585,7 @@ int smp_ballot_new(smp_ballot **out, const pkg_package *pkg,
     b->style = *style;
     b->style.sides = NULL;
     b->style.n_sides = 0;
-    b->style.page_w_mm = SMP_PAGE_W_MM;
+    b->panels = 2;
     b->style.page_h_mm = SMP_PAGE_H_MM;
     for (int i = 0; i < pkg->n_elections; i++)
         if (strcmp(pkg->elections[i].id, style->election) == 0) {
@@ -561,6 +602,14 @@ int smp_ballot_new(smp_ballot **out, const pkg_package *pkg,
                      style->id, style->election);
         goto done;
     }
+    /* more than 43 members (FT: 57): two folds; more than 67: the
+     * write-in table moves to the outside (valgforskriften § 19c) */
+    if (b->el->seats > (b->el->type == PKG_FYLKESTINGSVALG ? 57 : 43))
+        b->panels = 3;
+    b->table_outside = b->el->type == PKG_KOMMUNESTYREVALG &&
+                       b->el->seats > 67;
+    b->page_w = SMP_FOLD_X_MM * b->panels;
+    b->style.page_w_mm = b->page_w;
     if (style->kind == PKG_STYLE_LIST) {
         b->list = style->list ? pkg_list_find(b->el, style->list) : NULL;
         if (!b->list) {
@@ -572,19 +621,22 @@ int smp_ballot_new(smp_ballot **out, const pkg_package *pkg,
         int n = b->list->n_candidates;
         double pitch = ROW_PITCH_MM;
         for (;; pitch -= 0.1) {
-            int a = (int)((COL_BOTTOM - COL_A_TOP) / pitch);
-            int bb = (int)((col_b_bottom(b) - COL_B_TOP) / pitch);
-            if (a + bb >= n) {
+            int cap = 0, left = n;
+            for (int k = 0; k < b->panels; k++) {
+                int c = (int)((col_bottom(b, k) - col_top(k)) / pitch);
+                cap += c;
+                b->col_rows[k] = left < c ? left : c;
+                left -= b->col_rows[k];
+            }
+            if (cap >= n) {
                 b->pitch_mm = pitch;
-                b->rows_a = n < a ? n : a;
                 break;
             }
             if (pitch - 0.1 < ROW_PITCH_MIN_MM) {
                 rc = err_set(TELLE_EINVAL,
-                             "style %s: %d candidates do not fit a one-fold "
-                             "ballot (at most %d); the two-fold ballot is "
-                             "not drawn yet",
-                             style->id, n, a + bb);
+                             "style %s: %d candidates do not fit the "
+                             "ballot (at most %d)",
+                             style->id, n, cap);
                 goto done;
             }
         }
@@ -643,7 +695,7 @@ int smp_ballot_image(img **out, const smp_ballot *b, int side, double dpi,
     if (channels != 1 && channels != 3)
         return err_set(TELLE_EINVAL, "smp_ballot_image: %d channels",
                        channels);
-    int w = (int)lround(SMP_PAGE_W_MM * dpi / 25.4);
+    int w = (int)lround(b->page_w * dpi / 25.4);
     int h = (int)lround(SMP_PAGE_H_MM * dpi / 25.4);
     img *im = NULL;
     int rc = img_new(&im, w, h, channels, 8);
@@ -792,7 +844,7 @@ static int write_gray_png(const char *path, const img *im)
 static int write_pdf(const smp_ballot *b, const char *path)
 {
     double pt = 72.0 / 25.4;
-    cairo_surface_t *s = cairo_pdf_surface_create(path, SMP_PAGE_W_MM * pt,
+    cairo_surface_t *s = cairo_pdf_surface_create(path, b->page_w * pt,
                                                   SMP_PAGE_H_MM * pt);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, b->style.id);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "telle");
@@ -874,7 +926,8 @@ int smp_package_render(const char *in, const char *out_dir,
         if (st->kind == PKG_STYLE_LIST)
             json_object_set_new(js, "list", json_string(st->list));
         json_object_set_new(js, "page_mm",
-                            json_pack("[ff]", SMP_PAGE_W_MM, SMP_PAGE_H_MM));
+                            json_pack("[ff]", smp_ballot_page_w_mm(b),
+                                      SMP_PAGE_H_MM));
         json_object_set_new(js, "dpi", json_real(o.dpi));
         json_t *sides = json_array();
         json_object_set_new(js, "sides", sides);
@@ -915,6 +968,15 @@ int smp_package_render(const char *in, const char *out_dir,
     }
     if (!json_object_get(root, "format"))
         json_object_set_new(root, "format", json_string("telle-election/1"));
+    /* the ballots print "inntil N": the package must say the same N */
+    for (int i = 0; i < pkg->n_elections; i++) {
+        json_t *je = json_array_get(json_object_get(root, "elections"),
+                                    (size_t)i);
+        if (pkg->elections[i].type == PKG_KOMMUNESTYREVALG &&
+            !json_object_get(je, "max_write_ins"))
+            json_object_set_new(je, "max_write_ins",
+                                json_integer(pkg->elections[i].max_write_ins));
+    }
     json_object_set(root, "styles", styles_json);
     snprintf(path, plen, "%s/election.json", out_dir);
     if (json_dump_file(root, path,

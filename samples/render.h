@@ -15,6 +15,8 @@
  *   smp_ballot_image       render one side to an 8-bit gray or RGB img
  *   smp_ballot_paper_rgb   the paper colour (KS pink, FT light blue)
  *   smp_ballot_style       the style the ballot was made for
+ *   smp_ballot_page_w_mm   297 (one fold) or 445.5 (two folds)
+ *   smp_ballot_folds       1 or 2; fold k is at k x 148.5 mm
  *   smp_side_name          "inside" / "outside"
  *   smp_styles_default     the styles a package gets when it names none
  *   smp_package_render     `telle ballots render`: PDFs, PNGs, election.json
@@ -30,7 +32,8 @@
 
 enum { SMP_SIDE_INSIDE = 0, SMP_SIDE_OUTSIDE = 1, SMP_N_SIDES = 2 };
 
-/* The page, in mm: A4 landscape, folded at the middle. */
+/* The one-fold page, in mm: A4 landscape, folded at the middle; panels
+ * of every ballot are SMP_FOLD_X_MM wide. */
 #define SMP_PAGE_W_MM 297.0
 #define SMP_PAGE_H_MM 210.0
 #define SMP_FOLD_X_MM 148.5
@@ -40,7 +43,7 @@ typedef struct smp_ballot smp_ballot;
 /* Lays out `style` (its id, election, kind and list are used) of pkg.
  * The ballot keeps pointers into pkg, which must outlive it. Returns 0,
  * TELLE_EINVAL (the election or list does not exist, or the list has more
- * candidates than the one-fold template holds: 56 rows for FT, 45 for KS),
+ * candidates than the ballot holds with rows squeezed to 4.6 mm),
  * TELLE_ENOMEM. */
 int smp_ballot_new(smp_ballot **out, const pkg_package *pkg,
                    const pkg_style *style);
@@ -59,12 +62,14 @@ void smp_ballot_draw(const smp_ballot *b, cairo_t *cr, int side, bool colour);
 
 /* Renders side at dpi into a new image: channels 1 (8-bit gray, the luma of
  * the colour rendering, as a gray scanner sees the paper) or 3 (RGB).
- * Size is round(297 mm x dpi / 25.4) x round(210 mm x dpi / 25.4). */
+ * Size is round(page width x dpi / 25.4) x round(210 mm x dpi / 25.4). */
 int smp_ballot_image(img **out, const smp_ballot *b, int side, double dpi,
                      int channels);
 
 void smp_ballot_paper_rgb(const smp_ballot *b, double rgb[3]);
 const pkg_style *smp_ballot_style(const smp_ballot *b);
+double smp_ballot_page_w_mm(const smp_ballot *b);
+int smp_ballot_folds(const smp_ballot *b);
 const char *smp_side_name(int side);
 
 /* Fills *out (count *n) with the styles a package gets when its JSON names

@@ -21,7 +21,7 @@
 #define SIM_PI 3.14159265358979323846
 /* The scanner canvas: the page with 4 mm at the sides and 5 mm above and
  * below, as a feeder-scanner's output is a little larger than A4. */
-#define CANVAS_W_MM (SMP_PAGE_W_MM + 8.0)
+#define CANVAS_MARGIN_W_MM 8.0
 #define CANVAS_H_MM (SMP_PAGE_H_MM + 10.0)
 /* The scanner's backing plate, light gray. */
 #define BACKGROUND 244
@@ -46,13 +46,15 @@ typedef struct {
     cairo_t *cr;
     int w, h;
     double dpi;
+    double w_mm; /* page width */
 } paper;
 
-static int paper_new(paper *p, double dpi, const double rgb[3],
+static int paper_new(paper *p, double w_mm, double dpi, const double rgb[3],
                      double off_x, double off_y)
 {
     p->dpi = dpi;
-    p->w = (int)lround(SMP_PAGE_W_MM * dpi / 25.4);
+    p->w_mm = w_mm;
+    p->w = (int)lround(w_mm * dpi / 25.4);
     p->h = (int)lround(SMP_PAGE_H_MM * dpi / 25.4);
     p->s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, p->w, p->h);
     p->cr = cairo_create(p->s);
@@ -103,20 +105,20 @@ static void bleed_through(paper *a, paper *b, double bleed)
     cairo_surface_mark_dirty(a->s);
 }
 
-/* The fold: a shadow about 1 mm wide along x = 148.5 mm whose depth
- * wanders along the fold. */
-static void crease(paper *p, double depth, double phase)
+/* A fold at fold_mm: a shadow about 1 mm wide whose depth wanders along
+ * the fold. */
+static void crease(paper *p, double fold_mm, double depth, double phase)
 {
     cairo_surface_flush(p->s);
     double px_mm = p->dpi / 25.4;
-    int x0 = (int)((SMP_FOLD_X_MM - 2.0) * px_mm);
-    int x1 = (int)((SMP_FOLD_X_MM + 2.0) * px_mm);
+    int x0 = (int)((fold_mm - 2.0) * px_mm);
+    int x1 = (int)((fold_mm + 2.0) * px_mm);
     for (int y = 0; y < p->h; y++) {
         uint32_t *r = paper_row(p, y);
         double ymm = y / px_mm;
         double dd = depth * (0.75 + 0.25 * sin(ymm / 7.0 + phase));
         for (int x = x0; x <= x1 && x < p->w; x++) {
-            double d = (x + 0.5) / px_mm - SMP_FOLD_X_MM;
+            double d = (x + 0.5) / px_mm - fold_mm;
             double f = 1.0 - dd * exp(-(d * d) / (0.45 * 0.45));
             uint32_t q = r[x];
             r[x] = ((uint32_t)(((q >> 16) & 255) * f) << 16) |
@@ -135,7 +137,8 @@ static int scan_page(img **out, paper *p, const affine *m,
     *out = NULL;
     cairo_surface_flush(p->s);
     double dpi = p->dpi, px = dpi / 25.4;
-    int W = (int)lround(CANVAS_W_MM * px), H = (int)lround(CANVAS_H_MM * px);
+    int W = (int)lround((p->w_mm + CANVAS_MARGIN_W_MM) * px);
+    int H = (int)lround(CANVAS_H_MM * px);
     int channels = fmt == SMP_SCAN_RGB ? 3 : 1;
     int depth = fmt == SMP_SCAN_G4 ? 1 : 8;
     img *im = NULL;
@@ -197,15 +200,15 @@ static int scan_page(img **out, paper *p, const affine *m,
 
 /* paper -> scan for one side: skew phi (degrees), scale k, shift (dx, dy),
  * turned 180 degrees when rot. */
-static affine make_affine(double phi_deg, double k, double dx, double dy,
-                          int rot)
+static affine make_affine(double page_w, double phi_deg, double k, double dx,
+                          double dy, int rot)
 {
     double a = (phi_deg + (rot ? 180.0 : 0.0)) * SIM_PI / 180.0;
     affine m;
     m.a = k * cos(a), m.b = -k * sin(a);
     m.c = k * sin(a), m.d = k * cos(a);
-    double pcx = SMP_PAGE_W_MM / 2, pcy = SMP_PAGE_H_MM / 2;
-    m.tx = CANVAS_W_MM / 2 + dx - (m.a * pcx + m.b * pcy);
+    double pcx = page_w / 2, pcy = SMP_PAGE_H_MM / 2;
+    m.tx = (page_w + CANVAS_MARGIN_W_MM) / 2 + dx - (m.a * pcx + m.b * pcy);
     m.ty = CANVAS_H_MM / 2 + dy - (m.c * pcx + m.d * pcy);
     return m;
 }
@@ -236,7 +239,7 @@ static int write_label(iio_tiff_writer *w, const smp_sim_opts *o,
     img *im = NULL;
     int rc;
     for (int side = 0; side < 2; side++) {
-        if ((rc = paper_new(&p, dpi, white, 0, 0)))
+        if ((rc = paper_new(&p, SMP_PAGE_W_MM, dpi, white, 0, 0)))
             goto done;
         if (side == 0) {
             cairo_t *cr = p.cr;
@@ -257,7 +260,7 @@ static int write_label(iio_tiff_writer *w, const smp_sim_opts *o,
             cairo_show_text(cr, text);
         }
         double skew = smp_rng_range(rng, -0.8, 0.8);
-        affine m = make_affine(side ? -skew : skew, 1.0,
+        affine m = make_affine(SMP_PAGE_W_MM, side ? -skew : skew, 1.0,
                                smp_rng_range(rng, -3, 3),
                                smp_rng_range(rng, -3, 3), 0);
         if ((rc = scan_page(&im, &p, &m, o->format, 2.0, o->threshold, rng)))
@@ -320,15 +323,18 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
     /* the first page scanned gets (skew, dx); the other side, seen from
      * below, the mirrored skew and sideways shift */
     int first = inside_first ? SMP_SIDE_INSIDE : SMP_SIDE_OUTSIDE;
-    m[first] = make_affine(skew, k, dx, dy, rot);
-    m[1 - first] = make_affine(-skew + smp_rng_range(rng, -0.1, 0.1), k, -dx,
-                               dy + smp_rng_range(rng, -0.3, 0.3), rot);
+    double page_w = smp_ballot_page_w_mm(sh.ballot);
+    m[first] = make_affine(page_w, skew, k, dx, dy, rot);
+    m[1 - first] = make_affine(page_w, -skew + smp_rng_range(rng, -0.1, 0.1),
+                               k, -dx, dy + smp_rng_range(rng, -0.3, 0.3),
+                               rot);
     /* shallow enough that a 50 % threshold never turns it into ink on
      * either paper colour: a crease is seen in gray, not in 1-bit */
     double crease_depth = smp_rng_range(rng, 0.12, 0.3);
     double crease_phase = smp_rng_range(rng, 0, 6.28);
     for (int side = 0; side < 2; side++) {
-        if ((rc = paper_new(&p[side], s->dpi, colour, off[side][0], off[side][1])))
+        if ((rc = paper_new(&p[side], page_w, s->dpi, colour, off[side][0],
+                            off[side][1])))
             goto done;
         smp_ballot_draw(sh.ballot, p[side].cr, side, true);
         smp_voter_draw(&sh, p[side].cr, side);
@@ -340,7 +346,9 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
     }
     if (has_crease)
         for (int side = 0; side < 2; side++)
-            crease(&p[side], crease_depth, crease_phase);
+            for (int f = 1; f <= smp_ballot_folds(sh.ballot); f++)
+                crease(&p[side], SMP_FOLD_X_MM * f, crease_depth,
+                       crease_phase + f);
 
     char sheet[300];
     snprintf(sheet, sizeof sheet, "%s#%d", file, index);

@@ -567,8 +567,8 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
             NULL);
         snprintf(buf, sizeof buf, "%d", 1 + smp_rng_int(rng, 30));
         s = buf;
-        x = r->rect.x < 100 ? smp_rng_range(rng, 100, 115)
-                            : smp_rng_range(rng, 262, 275);
+        /* right of the name: names end within 75 mm of their box */
+        x = r->rect.x + smp_rng_range(rng, 74, 86);
         y = r->rect.y + r->rect.h;
         size = smp_rng_range(rng, 5.0, 6.5);
         ang = 0;
@@ -585,7 +585,9 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
             x = smp_rng_range(rng, 25, 80);
             y = smp_rng_range(rng, 92, 106);
         } else {
-            x = smp_rng_range(rng, 168, 220);
+            /* under the front panel's title */
+            x = smp_ballot_page_w_mm(b) - SMP_PAGE_W_MM +
+                smp_rng_range(rng, 168, 220);
             y = smp_rng_range(rng, 110, 128);
         }
         size = smp_rng_range(rng, 5.5, 7.5);
@@ -667,8 +669,14 @@ static void plan_votes(plan_ctx *c, const smp_ballot *b,
 static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
 {
     smp_rng *rng = c->rng;
-    const pkg_region *f = find_region(b, SMP_SIDE_INSIDE,
-                                      PKG_REGION_WRITE_IN_FIELD, 0, NULL);
+    /* inside, or on the outside of a ballot for more than 67 members */
+    int side = SMP_SIDE_INSIDE;
+    const pkg_region *f = find_region(b, side, PKG_REGION_WRITE_IN_FIELD, 0,
+                                      NULL);
+    if (!f) {
+        side = SMP_SIDE_OUTSIDE;
+        f = find_region(b, side, PKG_REGION_WRITE_IN_FIELD, 0, NULL);
+    }
     if (!f || f->n_rows == 0 || c->el->n_lists < 2)
         return;
     int k = too_many ? f->n_rows + 1 : 1 + smp_rng_int(rng, f->n_rows);
@@ -705,19 +713,17 @@ static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
             add_unique(c->cases, "write_in_squeezed");
         }
         double ang = smp_rng_range(rng, -2.5, 2.5);
-        smp_text *tn = plan_text(c, SMP_SIDE_INSIDE, name, x, base, size, ang);
+        smp_text *tn = plan_text(c, side, name, x, base, size, ang);
         smp_text *tp = NULL;
         if (i < f->n_rows) {
             double px = rr->x + 89.0 + smp_rng_range(rng, 1, 4);
-            tp = plan_text(c, SMP_SIDE_INSIDE, party, px, base, size * 0.9,
-                           ang);
+            tp = plan_text(c, side, party, px, base, size * 0.9, ang);
             /* a name too long for the party column: the voter writes the
              * list's code instead */
             if (tp && tp->bbox[0] + tp->bbox[2] > f->rect.x + f->rect.w - 0.5) {
                 c->sh->n_texts--;
                 upper_utf8(party, sizeof party, l->code);
-                tp = plan_text(c, SMP_SIDE_INSIDE, party, px, base,
-                               size * 0.9, ang);
+                tp = plan_text(c, side, party, px, base, size * 0.9, ang);
             }
         }
         if (!tn)

@@ -268,7 +268,7 @@ START_TEST(a_list_too_long_for_one_fold_is_refused)
                "\"id\":\"KS\",\"type\":\"kommunestyrevalg\",\"name\":\"K\","
                "\"seats\":27,\"lists\":[{\"code\":\"A\",\"name\":\"A\","
                "\"candidates\":[");
-    for (int i = 1; i <= 70; i++)
+    for (int i = 1; i <= 130; i++)
         fprintf(f, "%s{\"no\":%d,\"name\":\"N %d\"}", i > 1 ? "," : "", i, i);
     fprintf(f, "]}]}]}");
     fclose(f);
@@ -277,7 +277,7 @@ START_TEST(a_list_too_long_for_one_fold_is_refused)
     smp_render_opts o = SMP_RENDER_OPTS_INIT;
     o.write_pdf = false;
     ck_assert_int_eq(smp_package_render(path, out, &o, NULL), TELLE_EINVAL);
-    ck_assert_ptr_nonnull(strstr(err_message(), "70 candidates"));
+    ck_assert_ptr_nonnull(strstr(err_message(), "130 candidates"));
     /* a broken input names the file */
     f = fopen(path, "w");
     fprintf(f, "{\"area\":{\"code\":\"1\",\"name\":\"X\"},\"elections\":[{"
@@ -286,6 +286,84 @@ START_TEST(a_list_too_long_for_one_fold_is_refused)
     ck_assert_int_eq(smp_package_render(path, out, &o, NULL), TELLE_EFORMAT);
     ck_assert_ptr_nonnull(strstr(err_message(), "long.json"));
     ck_assert_ptr_nonnull(strstr(err_message(), "type"));
+}
+END_TEST
+
+
+/* A package for a large municipality: KS with 49 seats (two folds) and
+ * "KO" with 71 seats (two folds, write-in table outside). */
+static void write_large_lists(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "{\"event\":\"Test\","
+               "\"area\":{\"code\":\"0098\",\"name\":\"Storby\"},"
+               "\"elections\":[");
+    const char *ids[2] = {"KS", "KO"};
+    int seats[2] = {49, 71}, cands[2] = {55, 77};
+    for (int e = 0; e < 2; e++) {
+        fprintf(f, "%s{\"id\":\"%s\",\"type\":\"kommunestyrevalg\","
+                   "\"name\":\"Valg\",\"seats\":%d,\"first_divisor\":1.4,"
+                   "\"lists\":[",
+                e ? "," : "", ids[e], seats[e]);
+        for (int l = 0; l < 2; l++) {
+            fprintf(f, "%s{\"code\":\"%c\",\"name\":\"Liste %c\","
+                       "\"candidates\":[", l ? "," : "", 'A' + l, 'A' + l);
+            int n = l ? 12 : cands[e];
+            for (int i = 1; i <= n; i++)
+                fprintf(f, "%s{\"no\":%d,\"name\":\"Kari Nordmann%d\","
+                           "\"born\":1970}", i > 1 ? "," : "", i, i);
+            fprintf(f, "]}");
+        }
+        fprintf(f, "]}");
+    }
+    fprintf(f, "]}");
+    fclose(f);
+}
+
+START_TEST(two_fold_ballots_for_large_councils)
+{
+    char path[400], out[400];
+    snprintf(path, sizeof path, "%s/large.json", tmp_dir);
+    snprintf(out, sizeof out, "%s/large", tmp_dir);
+    write_large_lists(path);
+    smp_render_opts o = SMP_RENDER_OPTS_INIT;
+    o.write_pdf = false;
+    ck_assert_msg(smp_package_render(path, out, &o, NULL) == 0, "%s",
+                  err_message());
+    pkg_package *pkg = NULL;
+    ck_assert_msg(pkg_load(&pkg, out) == 0, "%s", err_message());
+    for (int s = 0; s < pkg->n_styles; s++) {
+        const pkg_style *st = &pkg->styles[s];
+        ck_assert(st->page_w_mm == 445.5);
+        ck_assert_int_eq(img_width(st->sides[0].image), 3508);
+        int ko = strcmp(st->election, "KO") == 0;
+        for (int i = 0; i < 2; i++) {
+            const pkg_side *sd = &st->sides[i];
+            for (int r = 0; r < sd->n_regions; r++) {
+                const pkg_region *g = &sd->regions[r];
+                if (g->type == PKG_REGION_WRITE_IN_FIELD) {
+                    /* above 67 members the table is on the outside */
+                    ck_assert_int_eq(i, ko ? 1 : 0);
+                    ck_assert_int_eq(g->max_entries, ko ? 17 : 12);
+                    ck_assert_int_eq(g->n_rows, g->max_entries);
+                }
+                if (g->type != PKG_REGION_VOTE_BOX)
+                    continue;
+                const pkg_rect_mm *q = &g->rect;
+                double cy = q->y + q->h / 2;
+                ck_assert_int_lt(px(sd->image, q->x, cy, st->dpi), 110);
+                ck_assert_int_gt(px(sd->image, q->x + q->w / 2, cy, st->dpi),
+                                 200);
+            }
+        }
+    }
+    const pkg_style *ka = pkg_style_find(pkg, "KO-A");
+    int boxes = 0;
+    for (int r = 0; r < ka->sides[0].n_regions; r++)
+        boxes += ka->sides[0].regions[r].type == PKG_REGION_VOTE_BOX;
+    ck_assert_int_eq(boxes, 77);
+    pkg_free(pkg);
 }
 END_TEST
 
@@ -301,6 +379,7 @@ static Suite *render_suite(void)
     tcase_add_test(tc, bundled_sample_package_is_what_the_renderer_makes);
     tcase_add_test(tc, write_in_rows_follow_the_council_size);
     tcase_add_test(tc, a_list_too_long_for_one_fold_is_refused);
+    tcase_add_test(tc, two_fold_ballots_for_large_councils);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/image_io.h"
 #include "samples/code128.h"
+#include "samples/render.h"
 #include "samples/simulate.h"
 
 #include <check.h>
@@ -312,6 +313,99 @@ START_TEST(gray_and_rgb_formats)
 }
 END_TEST
 
+
+START_TEST(write_ins_on_the_outside_of_a_two_fold_ballot)
+{
+    /* 71 seats: two folds, and the write-in table on the outside */
+    char lists[400], pk[400];
+    snprintf(lists, sizeof lists, "%s/ko.json", tmp_dir);
+    snprintf(pk, sizeof pk, "%s/ko", tmp_dir);
+    FILE *f = fopen(lists, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "{\"event\":\"T\",\"area\":{\"code\":\"0098\","
+               "\"name\":\"Storby\"},\"elections\":[{\"id\":\"KO\","
+               "\"type\":\"kommunestyrevalg\",\"name\":\"Valg\","
+               "\"seats\":71,\"first_divisor\":1.4,\"lists\":[");
+    for (int l = 0; l < 2; l++) {
+        fprintf(f, "%s{\"code\":\"%c\",\"name\":\"Liste %c\","
+                   "\"candidates\":[", l ? "," : "", 'A' + l, 'A' + l);
+        for (int i = 1; i <= 70; i++)
+            fprintf(f, "%s{\"no\":%d,\"name\":\"Per Hansen%d\"}",
+                    i > 1 ? "," : "", i, i);
+        fprintf(f, "]}");
+    }
+    fprintf(f, "]}]}");
+    fclose(f);
+    smp_render_opts ro = SMP_RENDER_OPTS_INIT;
+    ro.write_pdf = false;
+    ck_assert_msg(smp_package_render(lists, pk, &ro, NULL) == 0, "%s",
+                  err_message());
+    smp_sim_opts o = SMP_SIM_OPTS_INIT;
+    o.label = false;
+    o.voter.p_write_in = 1.0;
+    o.voter.p_too_many = 0;
+    o.voter.p_blank_style = 0;
+    o.voter.p_all_lists_style = 0;
+    o.sheets = 2;
+    o.seed = 11;
+    char out[500];
+    snprintf(out, sizeof out, "%s/kosim", tmp_dir);
+    int n = 0;
+    ck_assert_msg(smp_simulate(pk, out, &o, &n) == 0, "%s", err_message());
+    ck_assert_int_eq(n, 2);
+    char path[700];
+    snprintf(path, sizeof path, "%s/truth.jsonl", out);
+    snprintf(out + strlen(out), sizeof out - strlen(out), "/0001-VO-01.tif");
+    iio_reader *rd = NULL;
+    ck_assert_int_eq(iio_reader_open(&rd, out), 0);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[65536];
+    int entries = 0;
+    while (fgets(line, sizeof line, f)) {
+        json_t *t = json_loads(line, 0, NULL);
+        ck_assert_ptr_nonnull(t);
+        json_t *wi = json_object_get(t, "write_ins_in_field");
+        ck_assert_int_gt((int)json_array_size(wi), 0);
+        json_t *pages = json_object_get(t, "pages");
+        for (size_t i = 0; i < 2; i++) {
+            json_t *pg = json_array_get(pages, i);
+            if (strcmp(json_string_value(json_object_get(pg, "side")),
+                       "outside") != 0)
+                continue;
+            img *im = NULL;
+            ck_assert_int_eq(iio_reader_read(&im, rd,
+                (int)json_integer_value(json_object_get(pg, "page"))), 0);
+            /* 445.5 + 8 mm at 200 dpi */
+            ck_assert_int_eq(img_width(im), 3571);
+            for (size_t k = 0; k < json_array_size(wi); k++) {
+                json_t *bb = json_object_get(json_array_get(wi, k), "bbox_mm");
+                double x = json_number_value(json_array_get(bb, 0));
+                double y = json_number_value(json_array_get(bb, 1));
+                double w = json_number_value(json_array_get(bb, 2));
+                double h = json_number_value(json_array_get(bb, 3));
+                /* the table is on the middle panel */
+                ck_assert(x > 148.5 && x + w < 297.0);
+                int hit = 0;
+                for (double u = x; u <= x + w && !hit; u += 0.5) {
+                    double sx, sy;
+                    apply(json_object_get(pg, "affine_mm"), u, y + h / 2, &sx,
+                          &sy);
+                    hit = ink_near(im, sx, sy, 0.5);
+                }
+                ck_assert_msg(hit, "no ink along write-in %zu", k);
+                entries++;
+            }
+            img_free(im);
+        }
+        json_decref(t);
+    }
+    fclose(f);
+    iio_reader_close(rd);
+    ck_assert_int_gt(entries, 0);
+}
+END_TEST
+
 static Suite *sim_suite(void)
 {
     Suite *s = suite_create("samples_simulate");
@@ -323,6 +417,7 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, label_barcode_decodes_with_zbar);
     tcase_add_test(tc, code128_symbols_have_eleven_modules_and_a_check);
     tcase_add_test(tc, gray_and_rgb_formats);
+    tcase_add_test(tc, write_ins_on_the_outside_of_a_two_fold_ballot);
     suite_add_tcase(s, tc);
     return s;
 }
