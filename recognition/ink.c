@@ -18,7 +18,8 @@
  *      writing_min_ink_mm2 is scanner noise or dust. Anything more reaches
  *      a person: a single handwritten letter carries several times that.
  * 4. A vote box's score is the share of its unexplained interior that is
- *    inked. The stamp is judged against the page's own noise: isolated
+ *    inked, and its extent how far the mark's components reach over the
+ *    box's size (a dot is compact, a cross or tick spans the box). The stamp is judged against the page's own noise: isolated
  *    specks elsewhere on the side tell how many noise pixels the stamp zone
  *    would hold by chance. */
 #include "recognition/recognition_internal.h"
@@ -253,6 +254,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     int n_comps = 0;
     int *parent = NULL;
     int *kind = NULL; /* per component: 0 writing, 1 mark, 2 stamp, 3 speck */
+    int *owner = NULL; /* per mark component: the vote_box region it marks */
     int rc = build_residual(&w, v, reg);
     if (rc)
         goto done;
@@ -263,11 +265,12 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     }
     parent = malloc(sizeof *parent * (size_t)(n_comps + 1));
     kind = calloc((size_t)n_comps + 1, sizeof *kind);
+    owner = calloc((size_t)n_comps + 1, sizeof *owner);
     int n_boxes = 0;
     for (int i = 0; i < side->n_regions; i++)
         n_boxes += side->regions[i].type == PKG_REGION_VOTE_BOX;
     out->boxes = calloc((size_t)n_boxes + 1, sizeof *out->boxes);
-    if (!parent || !kind || !out->boxes) {
+    if (!parent || !kind || !owner || !out->boxes) {
         rc = err_set(TELLE_ENOMEM, "out of memory analysing ink");
         goto done;
     }
@@ -302,6 +305,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             box far = rect_px(&r->rect, w.dpi, OVERSHOOT_MAX_MM);
             if (overlaps(cb, near) && inside(cb, far)) {
                 kind[c] = 1;
+                owner[c] = i;
                 break;
             }
         }
@@ -322,6 +326,23 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             continue;
         out->boxes[out->n_boxes].region = i;
         out->boxes[out->n_boxes].score = box_score(&w, r);
+        {
+            /* How far the box's mark reaches: its components' joint extent
+             * over the box's size. */
+            box u = {1 << 30, 1 << 30, -1, -1};
+            for (int c = 0; c < n_comps; c++) {
+                if (kind[c] != 1 || owner[c] != i)
+                    continue;
+                box cb = comp_box(&comps[c]);
+                if (cb.x0 < u.x0) u.x0 = cb.x0;
+                if (cb.y0 < u.y0) u.y0 = cb.y0;
+                if (cb.x1 > u.x1) u.x1 = cb.x1;
+                if (cb.y1 > u.y1) u.y1 = cb.y1;
+            }
+            double size = pkg_mm_to_px(r->rect.w > r->rect.h ? r->rect.w : r->rect.h, w.dpi);
+            int span = u.x1 > u.x0 ? ((u.x1 - u.x0) > (u.y1 - u.y0) ? u.x1 - u.x0 : u.y1 - u.y0) : 0;
+            out->boxes[out->n_boxes].extent = size > 0 ? span / size : 0;
+        }
         if (log_enabled("rec")) {
             box near = rect_px(&r->rect, w.dpi, OVERSHOOT_MM);
             box far = rect_px(&r->rect, w.dpi, OVERSHOOT_MAX_MM);
@@ -506,6 +527,7 @@ done:
     free(comps);
     free(parent);
     free(kind);
+    free(owner);
     work_release(&w);
     if (rc)
         rec_side_result_release(out);

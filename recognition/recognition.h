@@ -47,13 +47,17 @@ typedef struct {
                                     scanner blur and G4 edge noise */
     double writing_min_ink_mm2;  /* an unexplained group with less ink than
                                     this is scanner noise or dust */
-    double mark_marked;          /* box score at or above: marked */
+    double mark_marked;          /* box score at or above, with the mark
+                                    spanning mark_min_extent of the box:
+                                    marked */
+    double mark_min_extent;      /* a dot (compact) is marginal, a cross,
+                                    tick, slash or fill spans the box */
     double mark_empty;           /* box score below: empty; between: marginal */
     double min_page_match;       /* Dice below this: the page is no side of
                                     any style */
 } rec_options;
 
-#define REC_OPTIONS_INIT {0.5, 0.5, 0.12, 0.012, 0.45}
+#define REC_OPTIONS_INIT {0.5, 0.5, 0.12, 0.5, 0.012, 0.45}
 
 typedef struct rec_engine rec_engine;
 

@@ -141,8 +141,9 @@ typedef struct {
 } rec_writing;
 
 typedef struct {
-    int region;   /* index of the vote_box region in the side */
-    double score; /* 0..1 */
+    int region;    /* index of the vote_box region in the side */
+    double score;  /* share of the open interior inked, 0..1 */
+    double extent; /* span of the mark's components / box size */
 } rec_box_score;
 
 typedef struct {
