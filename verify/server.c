@@ -355,7 +355,8 @@ static json_t *find_by_key(json_t *arr, const char *key, const char *value)
     return NULL;
 }
 
-/* The style's sides with only the regions the page draws. */
+/* The style's sides with only the regions the page draws, and the
+ * registration marks it finds in the image to place them. */
 static json_t *style_view(json_t *pkg, const char *style_id)
 {
     json_t *st = find_by_key(json_object_get(pkg, "styles"), "id", style_id);
@@ -370,7 +371,8 @@ static json_t *style_view(json_t *pkg, const char *style_id)
             const char *t = json_string_value(json_object_get(r, "type"));
             if (t && (strcmp(t, "vote_box") == 0 || strcmp(t, "write_in_field") == 0 ||
                       strcmp(t, "list_write_field") == 0 ||
-                      strcmp(t, "stamp_field") == 0))
+                      strcmp(t, "stamp_field") == 0 ||
+                      strcmp(t, "registration_mark") == 0))
                 json_array_append(regions, r);
         }
         json_array_append_new(sides, json_pack("{s:O?, s:o}", "name",

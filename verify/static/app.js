@@ -171,15 +171,114 @@ async function commitBatch() {
 
 // ---- the ballot view ----
 
+// ---- registration: where the reference's millimetres are in the image ----
+
+// Finds the style's registration marks (solid squares) in the page image and
+// fits the affine map from reference millimetres to image pixels by least
+// squares. Each mark is looked for within 15 mm of where a page-sized scan
+// would have it, as the mark-sized box with the most dark pixels. Returns
+// null (and the regions keep the plain page-sized mapping) when fewer than
+// three marks are found or the fit is off by more than 2 mm somewhere.
+function fitRegistration(img, marks, pageMm, rotated) {
+  const W = img.naturalWidth, H = img.naturalHeight;
+  if (!W || !H || marks.length < 3) return null;
+  const c = document.createElement('canvas');
+  c.width = W; c.height = H;
+  const g = c.getContext('2d', { willReadFrequently: true });
+  g.drawImage(img, 0, 0);
+  const sx = W / pageMm[0], sy = H / pageMm[1];
+  const pairs = [];
+  for (const m of marks) {
+    const [x, y, w, h] = m.rect_mm;
+    let cx = (x + w / 2) * sx, cy = (y + h / 2) * sy;
+    if (rotated === 180) { cx = W - cx; cy = H - cy; }
+    const bw = Math.max(3, Math.round(w * sx)), bh = Math.max(3, Math.round(h * sy));
+    const win = Math.round(15 * sx);
+    const x0 = Math.max(0, Math.round(cx - win)), y0 = Math.max(0, Math.round(cy - win));
+    const x1 = Math.min(W, Math.round(cx + win)), y1 = Math.min(H, Math.round(cy + win));
+    const ww = x1 - x0, wh = y1 - y0;
+    if (ww <= bw || wh <= bh) continue;
+    const d = g.getImageData(x0, y0, ww, wh).data;
+    const I = new Int32Array((ww + 1) * (wh + 1)); // integral image of dark pixels
+    for (let j = 0; j < wh; j++) {
+      let row = 0;
+      for (let i = 0; i < ww; i++) {
+        const k = 4 * (j * ww + i);
+        row += (d[k] + d[k + 1] + d[k + 2]) < 3 * 128 ? 1 : 0;
+        I[(j + 1) * (ww + 1) + i + 1] = I[j * (ww + 1) + i + 1] + row;
+      }
+    }
+    let best = -1, bx = 0, by = 0;
+    for (let j = 0; j + bh <= wh; j++) {
+      for (let i = 0; i + bw <= ww; i++) {
+        const n = I[(j + bh) * (ww + 1) + i + bw] - I[j * (ww + 1) + i + bw] -
+                  I[(j + bh) * (ww + 1) + i] + I[j * (ww + 1) + i];
+        if (n > best) { best = n; bx = i; by = j; }
+      }
+    }
+    if (best < 0.7 * bw * bh) continue; // no solid square here
+    pairs.push({ mm: [x + w / 2, y + h / 2], px: [x0 + bx + bw / 2, y0 + by + bh / 2] });
+  }
+  if (pairs.length < 3) return null;
+  // Normal equations for px = A [mx, my, 1].
+  const M = [[0, 0, 0], [0, 0, 0], [0, 0, 0]], bxv = [0, 0, 0], byv = [0, 0, 0];
+  for (const p of pairs) {
+    const v = [p.mm[0], p.mm[1], 1];
+    for (let r = 0; r < 3; r++) {
+      for (let q = 0; q < 3; q++) M[r][q] += v[r] * v[q];
+      bxv[r] += v[r] * p.px[0];
+      byv[r] += v[r] * p.px[1];
+    }
+  }
+  const solve = (A, b) => { // Cramer's rule, 3 x 3
+    const det = (m) => m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+                       m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                       m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    const D = det(A);
+    if (Math.abs(D) < 1e-9) return null;
+    return [0, 1, 2].map((col) => det(A.map((row, r) => row.map((v, q) => (q === col ? b[r] : v)))) / D);
+  };
+  const ax = solve(M, bxv), ay = solve(M, byv);
+  if (!ax || !ay) return null;
+  const map = (mx, my) => [ax[0] * mx + ax[1] * my + ax[2], ay[0] * mx + ay[1] * my + ay[2]];
+  for (const p of pairs) {
+    const q = map(p.mm[0], p.mm[1]);
+    if (Math.hypot(q[0] - p.px[0], q[1] - p.px[1]) > 2 * sx) return null;
+  }
+  return map;
+}
+
 function pct(v, total) { return (100 * v / total) + '%'; }
 
-function addRegion(layer, rect, pageMm, cls, title) {
-  const d = el('div', { class: 'region ' + cls, title: title || cls });
-  d.style.left = pct(rect[0], pageMm[0]);
-  d.style.top = pct(rect[1], pageMm[1]);
-  d.style.width = pct(rect[2], pageMm[0]);
-  d.style.height = pct(rect[3], pageMm[1]);
-  layer.append(d);
+// Places every region of a side: rect_mm through `map` (mm -> image px of
+// an image W x H, turned 180 degrees when shown turned) or, without a map,
+// scaled as if the image were exactly the page.
+function placeRegions(box, pageMm, map, W, H, rotated) {
+  for (const d of box.querySelectorAll('.region')) {
+    const [x, y, w, h] = JSON.parse(d.dataset.rect);
+    if (!map) {
+      d.style.left = pct(x, pageMm[0]);
+      d.style.top = pct(y, pageMm[1]);
+      d.style.width = pct(w, pageMm[0]);
+      d.style.height = pct(h, pageMm[1]);
+      continue;
+    }
+    const pts = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]].map(([a, b]) => {
+      const p = map(a, b);
+      return rotated === 180 ? [W - p[0], H - p[1]] : p;
+    });
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    const l = Math.min(...xs), t = Math.min(...ys);
+    d.style.left = pct(l, W);
+    d.style.top = pct(t, H);
+    d.style.width = pct(Math.max(...xs) - l, W);
+    d.style.height = pct(Math.max(...ys) - t, H);
+  }
+}
+
+function addRegion(layer, rect, cls, title) {
+  layer.append(el('div', { class: 'region ' + cls, title: title || cls,
+                           'data-rect': JSON.stringify(rect) }));
 }
 
 function drawSide(it, page, sideName) {
@@ -189,17 +288,25 @@ function drawSide(it, page, sideName) {
   const box = el('div', { class: 'side', 'data-side': sideName || '' });
   box.append(el('span', { class: 'label', text: (sideName || 'page') +
     (page && page.rotated ? ' (turned ' + page.rotated + '°)' : '') }));
+  const sdef = style && style.sides ? style.sides.find((s) => s.name === sideName) : null;
+  const regions = sdef ? sdef.regions : [];
   if (page) {
     const img = el('img', { src: page.url, alt: 'side ' + (sideName || '') });
     if (page.rotated === 180) img.className = 'rot180';
+    img.addEventListener('load', () => {
+      const map = fitRegistration(img, regions.filter((r) => r.type === 'registration_mark'),
+                                  pageMm, page.rotated);
+      box.dataset.registered = map ? 'yes' : 'no';
+      placeRegions(box, pageMm, map, img.naturalWidth, img.naturalHeight, page.rotated);
+    });
     box.append(img);
   } else {
     box.style.aspectRatio = pageMm[0] + ' / ' + pageMm[1];
   }
   const marks = {};
   for (const m of rec.marks || []) marks[m.candidate] = m;
-  const sdef = style && style.sides ? style.sides.find((s) => s.name === sideName) : null;
-  for (const r of (sdef ? sdef.regions : [])) {
+  for (const r of regions) {
+    if (r.type === 'registration_mark') continue;
     let cls = r.type, title = r.type;
     if (r.type === 'vote_box') {
       const m = r.candidate ? marks[r.candidate] : null;
@@ -210,12 +317,13 @@ function drawSide(it, page, sideName) {
       cls += rec.stamp === false ? ' missing' : ' found';
       title = rec.stamp === false ? 'stamp field: no stamp found' : 'stamp field';
     }
-    addRegion(box, r.rect_mm, pageMm, cls, title);
+    addRegion(box, r.rect_mm, cls, title);
   }
   for (const w of rec.writing || []) {
     if ((w.side || '') === (sideName || '') && w.bbox_mm)
-      addRegion(box, w.bbox_mm, pageMm, 'writing', 'writing (' + w.in + ')');
+      addRegion(box, w.bbox_mm, 'writing', 'writing (' + w.in + ')');
   }
+  placeRegions(box, pageMm, null, 0, 0, 0);
   return box;
 }
 

@@ -139,6 +139,12 @@ async function currentItem(page) {
           .every((i) => i.complete && i.naturalWidth > 0));
         const n = await kari.$$eval('.region.writing', (e) => e.length);
         assert(n > 0, 'writing is drawn over the ballot');
+        // The regions are placed through the registration marks found in
+        // each side's image, not just scaled to the page.
+        await kari.waitForFunction(() => [...document.querySelectorAll('#sides .side')]
+          .every((s) => s.dataset.registered));
+        const reg = await kari.$$eval('#sides .side', (e) => e.map((s) => s.dataset.registered));
+        assert.deepStrictEqual(reg, ['yes', 'yes'], 'both sides registered');
         const shot = path.join(tmp, 'verify-ballot-view.png');
         await kari.screenshot({ path: shot, fullPage: true });
         if (process.env.TELLE_SCREENSHOT_OUT)
