@@ -532,9 +532,9 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
                                   "Bestemor", "Fjordvik!", "Nei", "Godt valg"};
     static const char *SHORT[] = {"OK", "Ja", "!!", "7", "Nei"};
     static const char *KINDS[] = {"margin", "between_rows", "fold", "number",
-                                  "bottom", "outside_side"};
+                                  "bottom", "outside_side", "header"};
     smp_rng *rng = c->rng;
-    int k = smp_rng_int(rng, 6);
+    int k = smp_rng_int(rng, 7);
     /* "number" needs candidate rows */
     if (k == 3 && !c->list)
         k = 2;
@@ -578,6 +578,12 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
         x = smp_rng_range(rng, 95, 112);
         y = smp_rng_range(rng, 201, 204);
         size = 4.2;
+        break;
+    case 6:
+        /* across the election line and the rule under the list name */
+        x = smp_rng_range(rng, 60, 110);
+        y = smp_rng_range(rng, 34, 37);
+        size = smp_rng_range(rng, 5.0, 6.5);
         break;
     default:
         side = SMP_SIDE_OUTSIDE;
