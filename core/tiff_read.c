@@ -610,7 +610,8 @@ int iio_tiff_reader_read(img **out, const iio_reader *r, int page)
     if (!p.tif)
         return iio_tiff_fail(&p, TELLE_EFORMAT, "cannot open the TIFF");
     int rc = 0;
-    if (!TIFFSetDirectory(p.tif, (tdir_t)(page - 1))) {
+    /* opening has read the first directory already */
+    if (page > 1 && !TIFFSetDirectory(p.tif, (tdir_t)(page - 1))) {
         rc = iio_tiff_fail(&p, TELLE_EFORMAT, "cannot read the page's directory");
         goto done;
     }

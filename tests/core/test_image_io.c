@@ -476,6 +476,73 @@ START_TEST(tiff_16bit_gray_and_rgb_become_8bit)
 }
 END_TEST
 
+/* Layouts only libtiff's RGBA interface decodes: separate colour planes
+ * and CMYK; both come back as RGB. */
+START_TEST(tiff_separate_planes_and_cmyk_become_rgb)
+{
+    const int w = 19, h = 7;
+    img *want = make_color(w, h, 3, 1);
+    TIFF *t = tiff_create(tpath("planar.tif"), 0);
+    TIFFSetField(t, TIFFTAG_IMAGEWIDTH, (uint32_t)w);
+    TIFFSetField(t, TIFFTAG_IMAGELENGTH, (uint32_t)h);
+    TIFFSetField(t, TIFFTAG_BITSPERSAMPLE, 8);
+    TIFFSetField(t, TIFFTAG_SAMPLESPERPIXEL, 3);
+    TIFFSetField(t, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_RGB);
+    TIFFSetField(t, TIFFTAG_PLANARCONFIG, PLANARCONFIG_SEPARATE);
+    TIFFSetField(t, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
+    TIFFSetField(t, TIFFTAG_ROWSPERSTRIP, (uint32_t)h);
+    uint8_t plane[19 * 7];
+    for (int c = 0; c < 3; c++) {
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                plane[y * w + x] = img_row(want, y)[3 * x + c];
+        ck_assert(TIFFWriteEncodedStrip(t, (uint32_t)c, plane, w * h) >= 0);
+    }
+    TIFFClose(t);
+    img *got = read_one(tpath("planar.tif"), 1);
+    assert_same_pixels(got, want);
+    img_free(got);
+    img_free(want);
+
+    /* CMYK: pure cyan, pure black, paper, and 50 % magenta */
+    static const uint8_t cmyk[4][4] = {{255, 0, 0, 0}, {0, 0, 0, 255}, {0, 0, 0, 0}, {0, 128, 0, 0}};
+    static const uint8_t rgb[4][3] = {{0, 255, 255}, {0, 0, 0}, {255, 255, 255}, {255, 127, 255}};
+    tspec s = TSPEC(.compression = COMPRESSION_NONE, .photometric = PHOTOMETRIC_SEPARATED, .bps = 8,
+                    .spp = 4);
+    write_tiff(tpath("cmyk.tif"), &s, 4, 1, &cmyk[0][0], 16);
+    got = read_one(tpath("cmyk.tif"), 1);
+    ck_assert_int_eq(img_channels(got), 3);
+    for (int i = 0; i < 4; i++)
+        for (int c = 0; c < 3; c++)
+            ck_assert_msg(abs(img_row(got, 0)[3 * i + c] - rgb[i][c]) <= 1, "pixel %d channel %d: %d", i, c,
+                          img_row(got, 0)[3 * i + c]);
+    img_free(got);
+}
+END_TEST
+
+START_TEST(tiff_gray_alpha_becomes_rgba)
+{
+    const int w = 13, h = 5;
+    uint8_t raw[13 * 5 * 2];
+    for (int i = 0; i < w * h; i++)
+        raw[2 * i] = (uint8_t)(i * 11), raw[2 * i + 1] = (uint8_t)(200 - i);
+    for (int white = 0; white <= 1; white++) {
+        tspec s = TSPEC(.compression = COMPRESSION_ADOBE_DEFLATE, .bps = 8, .spp = 2,
+                        .photometric = white ? PHOTOMETRIC_MINISWHITE : PHOTOMETRIC_MINISBLACK,
+                        .extra = EXTRASAMPLE_UNASSALPHA);
+        write_tiff(tpath("ga.tif"), &s, w, h, raw, (size_t)w * 2);
+        img *got = read_one(tpath("ga.tif"), 1);
+        ck_assert_int_eq(img_channels(got), 4);
+        for (int i = 0; i < w * h; i++) {
+            const uint8_t *p = img_row(got, i / w) + 4 * (i % w);
+            int g = white ? 255 - raw[2 * i] : raw[2 * i];
+            ck_assert(p[0] == g && p[1] == g && p[2] == g && p[3] == raw[2 * i + 1]);
+        }
+        img_free(got);
+    }
+}
+END_TEST
+
 START_TEST(tiff_multipage_mixed_and_memory)
 {
     img *bw = make_bilevel(90, 40), *gray = make_color(50, 30, 1, 1), *rgb = make_color(20, 10, 3, 1);
@@ -1347,6 +1414,8 @@ int main(void)
     tcase_add_test(tc, tiff_rgb_jpeg_ycbcr_and_rgb);
     tcase_add_test(tc, tiff_palette_to_rgb_and_gray);
     tcase_add_test(tc, tiff_16bit_gray_and_rgb_become_8bit);
+    tcase_add_test(tc, tiff_separate_planes_and_cmyk_become_rgb);
+    tcase_add_test(tc, tiff_gray_alpha_becomes_rgba);
     tcase_add_test(tc, tiff_multipage_mixed_and_memory);
     tcase_add_test(tc, tiff_pages_decode_in_parallel_threads);
     tcase_add_test(tc, png_gray_depths_1_2_4_8_16);
