@@ -47,6 +47,8 @@ typedef struct smp_ballot smp_ballot;
  * TELLE_ENOMEM. */
 int smp_ballot_new(smp_ballot **out, const pkg_package *pkg,
                    const pkg_style *style);
+
+/* Frees a ballot; accepts NULL. */
 void smp_ballot_free(smp_ballot *b);
 
 /* The regions of a side in the election-package.md sense, owned by b.
@@ -66,10 +68,22 @@ void smp_ballot_draw(const smp_ballot *b, cairo_t *cr, int side, bool colour);
 int smp_ballot_image(img **out, const smp_ballot *b, int side, double dpi,
                      int channels);
 
+/* The paper colour as RGB in 0..1: KS pink (1.00, 0.86, 0.90), FT light
+ * blue (0.85, 0.92, 0.99). */
 void smp_ballot_paper_rgb(const smp_ballot *b, double rgb[3]);
+
+/* The style b was laid out for (a copy whose strings belong to the caller
+ * of smp_ballot_new; page_w_mm is the ballot's real width). */
 const pkg_style *smp_ballot_style(const smp_ballot *b);
+
+/* Page width in mm: 297 for a one-fold ballot, 445.5 for a two-fold. */
 double smp_ballot_page_w_mm(const smp_ballot *b);
+
+/* Number of folds, 1 or 2; fold k (1-based) is at k x SMP_FOLD_X_MM. */
 int smp_ballot_folds(const smp_ballot *b);
+
+/* "inside" for SMP_SIDE_INSIDE, "outside" for SMP_SIDE_OUTSIDE: the side
+ * names written into election.json. */
 const char *smp_side_name(int side);
 
 /* Fills *out (count *n) with the styles a package gets when its JSON names
@@ -77,6 +91,7 @@ const char *smp_side_name(int side);
  * kommunestyrevalg a `blank` ("KS-BLANK") and an `all_lists` ("KS-ALLE")
  * style. Free with smp_styles_free. */
 int smp_styles_default(pkg_style **out, int *n, const pkg_package *pkg);
+/* Frees what smp_styles_default made; accepts NULL. */
 void smp_styles_free(pkg_style *styles, int n);
 
 typedef struct {

@@ -19,7 +19,10 @@ typedef struct {
     uint64_t s;
 } smp_rng;
 
+/* Starts the sequence of seed. */
 static inline void smp_rng_seed(smp_rng *r, uint64_t seed) { r->s = seed; }
+
+/* The next 64 random bits (splitmix64, Steele et al. 2014). */
 
 static inline uint64_t smp_rng_u64(smp_rng *r)
 {
@@ -73,6 +76,7 @@ static inline double smp_rng_noise(smp_rng *r)
     return (s - 131070.0) / 37837.2;
 }
 
+/* v rounded to 0.01: millimetres in JSON, so files stay stable and short. */
 static inline double smp_round2(double v) { return round(v * 100.0) / 100.0; }
 
 #endif

@@ -129,6 +129,7 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
  * upright reference frame of that side). */
 void smp_voter_draw(const smp_sheet *sh, cairo_t *cr, int side);
 
+/* Releases the plan's truth; the sheet itself is the caller's. */
 void smp_sheet_clear(smp_sheet *sh);
 
 #endif
