@@ -197,6 +197,7 @@ async function currentItem(page) {
       shown = next;
     }
     assert(wroteIn && rejected, 'a write-in and a rejection were made');
+    assert(screenshot, 'a ballot with writing was shown, checked and photographed');
     assert.strictEqual(Object.keys(decisions).length, review.length);
 
     // Kari cannot confirm her own rejection.
