@@ -116,34 +116,61 @@ static int find(int *parent, int i)
     return i;
 }
 
-/* Counts separate lines of writing among the entries in a field: entries
- * whose vertical extents overlap by half the smaller height share a line. */
-static int count_lines(const rec_writing *w, int n, rec_where where)
+/* Counts write-in entries in one field. Each printed row holding writing
+ * is one entry (a name and its party); writing between or below the rows
+ * makes further entries, one per line (components whose vertical extents
+ * overlap by half the smaller height share a line). Components are placed,
+ * not entries, because a tall hand joins neighbouring rows into one entry. */
+static int count_entries(const cvs_component *comps, int n, const int *kind, int *parent,
+                         const bool *in_field, const pkg_region *field, double dpi)
 {
-    int idx[512];
+    bool used[64] = {false};
+    int n_rows = field->n_rows < 64 ? field->n_rows : 64;
+    int *loose = malloc(sizeof *loose * (size_t)(n + 1));
+    int *lp = malloc(sizeof *lp * (size_t)(n + 1));
+    if (!loose || !lp) {
+        free(loose);
+        free(lp);
+        return 0;
+    }
     int k = 0;
-    for (int i = 0; i < n && k < 512; i++)
-        if (w[i].in == where)
-            idx[k++] = i;
-    int parent[512];
+    for (int c = 0; c < n; c++) {
+        if (kind[c] != 0 || comps[c].area <= SPECK_PX || !in_field[find(parent, c)])
+            continue;
+        double cy = comps[c].y + comps[c].h / 2.0;
+        int row = -1;
+        for (int r = 0; r < n_rows && row < 0; r++) {
+            box rb = rect_px(&field->rows[r], dpi, 0);
+            if (cy >= rb.y0 && cy < rb.y1)
+                row = r;
+        }
+        if (row >= 0)
+            used[row] = true;
+        else
+            loose[k++] = c;
+    }
     for (int i = 0; i < k; i++)
-        parent[i] = i;
+        lp[i] = i;
     for (int i = 0; i < k; i++)
         for (int j = i + 1; j < k; j++) {
-            const rec_writing *a = &w[idx[i]], *b = &w[idx[j]];
-            double top = fmax(a->y_mm, b->y_mm);
-            double bot = fmin(a->y_mm + a->h_mm, b->y_mm + b->h_mm);
-            double minh = fmin(a->h_mm, b->h_mm);
-            if (bot - top >= 0.5 * minh) {
-                int ra = find(parent, i), rb = find(parent, j);
+            const cvs_component *a = &comps[loose[i]], *b = &comps[loose[j]];
+            int top = a->y > b->y ? a->y : b->y;
+            int bot = (a->y + a->h) < (b->y + b->h) ? a->y + a->h : b->y + b->h;
+            int minh = a->h < b->h ? a->h : b->h;
+            if (2 * (bot - top) >= minh) {
+                int ra = find(lp, i), rb = find(lp, j);
                 if (ra != rb)
-                    parent[ra] = rb;
+                    lp[ra] = rb;
             }
         }
-    int lines = 0;
+    int entries = 0;
+    for (int r = 0; r < n_rows; r++)
+        entries += used[r];
     for (int i = 0; i < k; i++)
-        lines += find(parent, i) == i;
-    return lines;
+        entries += find(lp, i) == i;
+    free(loose);
+    free(lp);
+    return entries;
 }
 
 typedef struct {
@@ -255,6 +282,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     int *parent = NULL;
     int *kind = NULL; /* per component: 0 writing, 1 mark, 2 stamp, 3 speck */
     int *owner = NULL; /* per mark component: the vote_box region it marks */
+    bool *in_field = NULL; /* per writing group root: in the write-in field */
     int rc = build_residual(&w, v, reg);
     if (rc)
         goto done;
@@ -472,6 +500,12 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         goto done;
     }
     double min_ink_px = e->opt.writing_min_ink_mm2 * (w.dpi / 25.4) * (w.dpi / 25.4);
+    in_field = calloc((size_t)n_comps + 1, sizeof *in_field);
+    if (!in_field) {
+        rc = err_set(TELLE_ENOMEM, "out of memory for writing");
+        goto done;
+    }
+    const pkg_region *write_in_field = NULL;
     for (int root = 0; root < n_comps; root++) {
         if (kind[root] != 0 || find(parent, root) != root)
             continue;
@@ -501,6 +535,10 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             if (cx >= fb.x0 && cx < fb.x1 && cy >= fb.y0 && cy < fb.y1) {
                 where = r->type == PKG_REGION_WRITE_IN_FIELD ? REC_IN_WRITE_IN_FIELD
                                                               : REC_IN_LIST_WRITE_FIELD;
+                if (where == REC_IN_WRITE_IN_FIELD) {
+                    in_field[root] = true;
+                    write_in_field = r;
+                }
                 break;
             }
         }
@@ -522,12 +560,15 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         wr->in = where;
         wr->ink_px = (int)ink;
     }
-    out->write_in_entries = count_lines(out->writing, out->n_writing, REC_IN_WRITE_IN_FIELD);
+    if (write_in_field)
+        out->write_in_entries =
+            count_entries(comps, n_comps, kind, parent, in_field, write_in_field, w.dpi);
 done:
     free(comps);
     free(parent);
     free(kind);
     free(owner);
+    free(in_field);
     work_release(&w);
     if (rc)
         rec_side_result_release(out);
