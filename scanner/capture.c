@@ -536,6 +536,21 @@ static void device_cancel(scan_device *d)
     }
 }
 
+/* Clears padding bits past the last pixel (they carry no ink) and sets the
+ * resolution. */
+static void img_finish(const scan_device *d, img *im)
+{
+    int w = img_width(im);
+    if (img_depth(im) == 1 && (w & 7)) {
+        uint8_t mask = (uint8_t)(0xFF << (8 - (w & 7)));
+        size_t last = img_stride(im) - 1;
+        for (int y = 0; y < img_height(im); y++)
+            img_row_mut(im, y)[last] &= mask;
+    }
+    if (d->dpi > 0)
+        img_set_dpi(im, d->dpi, d->dpi);
+}
+
 /* The frame's bytes as an img. */
 static int frame_to_img(img **out, scan_device *d, const SANE_Parameters *p,
                         size_t len)
@@ -587,14 +602,7 @@ static int frame_to_img(img **out, scan_device *d, const SANE_Parameters *p,
             memcpy(dst, src, row_bytes);
         }
     }
-    if (depth == 1 && (w & 7)) {
-        /* Padding bits past the last pixel carry no ink. */
-        uint8_t mask = (uint8_t)(0xFF << (8 - (w & 7)));
-        for (int y = 0; y < h; y++)
-            img_row_mut(im, y)[row_bytes - 1] &= mask;
-    }
-    if (d->dpi > 0)
-        img_set_dpi(im, d->dpi, d->dpi);
+    img_finish(d, im);
     *out = im;
     return 0;
 }
@@ -612,6 +620,67 @@ static int buf_reserve(scan_device *d, size_t need)
     d->buf = nb;
     d->cap = cap;
     return 0;
+}
+
+/* sane_read into dst until it is full or the page ends (*eof). Returns 0,
+ * or the mapped status (the device cancelled) on a fault. */
+static int read_into(scan_device *d, uint8_t *dst, size_t cap, size_t *len,
+                     bool *eof)
+{
+    *len = 0;
+    *eof = false;
+    while (*len < cap) {
+        size_t room = cap - *len;
+        SANE_Int got = 0;
+        SANE_Status st = sane_read(d->h, dst + *len,
+                                   room > INT32_MAX ? INT32_MAX
+                                                    : (SANE_Int)room,
+                                   &got);
+        if (st == SANE_STATUS_EOF) {
+            *eof = true;
+            return 0;
+        }
+        if (st != SANE_STATUS_GOOD) {
+            device_cancel(d);
+            return err_set(scan_status_code(st), "scanner %s: %s", d->name,
+                           sane_strstatus(st));
+        }
+        *len += (size_t)(got > 0 ? got : 0);
+    }
+    return 0;
+}
+
+/* An image to read the page straight into, or NULL when the frame's size is
+ * unknown, its samples need converting (16 bit), or the image's rows are
+ * not laid out as SANE's lines. */
+static img *direct_image(const scan_device *d, const SANE_Parameters *p)
+{
+    (void)d;
+    int ch, depth;
+    if (p->lines <= 0 || p->pixels_per_line <= 0)
+        return NULL;
+    if (p->format == SANE_FRAME_GRAY && (p->depth == 1 || p->depth == 8)) {
+        ch = 1;
+        depth = p->depth;
+    } else if (p->format == SANE_FRAME_RGB && p->depth == 8) {
+        ch = 3;
+        depth = 8;
+    } else {
+        return NULL;
+    }
+    img *im = NULL;
+    if (img_new(&im, p->pixels_per_line, p->lines, ch, depth) != 0) {
+        err_clear();
+        return NULL;
+    }
+    bool rows_match = img_stride(im) == (size_t)p->bytes_per_line &&
+                      (p->lines == 1 ||
+                       img_row(im, 1) == img_row(im, 0) + img_stride(im));
+    if (!rows_match) {
+        img_free(im);
+        return NULL;
+    }
+    return im;
 }
 
 int scan_device_page_read(img **out, scan_device *d)
@@ -647,13 +716,38 @@ int scan_device_page_read(img **out, scan_device *d)
                        p.lines, p.bytes_per_line,
                        (unsigned long long)IMG_MAX_BYTES);
     }
-    int rc = buf_reserve(d, expect);
-    if (rc) {
+    if (!p.last_frame) {
+        device_cancel(d);
+        return err_set(TELLE_EFORMAT, "scanner %s sends three-pass colour, "
+                       "which telle does not take", d->name);
+    }
+    size_t len = 0;
+    bool eof = false;
+    int rc = 0;
+    /* The common case: the page's size is known and its rows are laid out
+     * as SANE sends them: read straight into the image, no second copy. */
+    img *im = direct_image(d, &p);
+    if (im) {
+        size_t want = (size_t)p.lines * (size_t)p.bytes_per_line;
+        rc = read_into(d, img_row_mut(im, 0), want, &len, &eof);
+        if (!rc && eof && len == want) {
+            img_finish(d, im);
+            *out = im;
+            return 0;
+        }
+        /* Fewer or more lines than announced: on through the buffer. */
+        if (!rc && (rc = buf_reserve(d, len + (eof ? 0 : expect))) == 0)
+            memcpy(d->buf, img_row(im, 0), len);
+        img_free(im);
+        if (rc) {
+            device_cancel(d);
+            return rc;
+        }
+    } else if ((rc = buf_reserve(d, expect)) != 0) {
         device_cancel(d);
         return rc;
     }
-    size_t len = 0;
-    for (;;) {
+    while (!eof) {
         if (len == d->cap) {
             if (d->cap >= IMG_MAX_BYTES) {
                 device_cancel(d);
@@ -666,23 +760,10 @@ int scan_device_page_read(img **out, scan_device *d)
                 return rc;
             }
         }
-        size_t room = d->cap - len;
-        SANE_Int got = 0;
-        st = sane_read(d->h, d->buf + len,
-                       room > INT32_MAX ? INT32_MAX : (SANE_Int)room, &got);
-        if (st == SANE_STATUS_EOF)
-            break;
-        if (st != SANE_STATUS_GOOD) {
-            device_cancel(d);
-            return err_set(scan_status_code(st), "scanner %s: %s", d->name,
-                           sane_strstatus(st));
-        }
-        len += (size_t)(got > 0 ? got : 0);
-    }
-    if (!p.last_frame) {
-        device_cancel(d);
-        return err_set(TELLE_EFORMAT, "scanner %s sends three-pass colour, "
-                       "which telle does not take", d->name);
+        size_t got = 0;
+        if ((rc = read_into(d, d->buf + len, d->cap - len, &got, &eof)) != 0)
+            return rc;
+        len += got;
     }
     /* Backends may revise the line count at the end of a page (hand
      * scanners, length detection): take it from what arrived. */
