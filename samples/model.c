@@ -13,7 +13,7 @@
 int smp_write_ins_for_seats(int seats)
 {
     int n = seats / 4;
-    return n < 5 ? 5 : n;
+    return n < 5 ? 5 : n > 99 ? 99 : n;
 }
 
 static char *dup_str(const char *s)
@@ -109,10 +109,25 @@ static int load_election(pkg_election *e, const json_t *je, const char *file,
                      file, where, type);
         goto done;
     }
+    /* limits far above any Norwegian council (Oslo: 59) that keep a
+     * hostile file from asking for millions of rows */
     json_t *v = json_object_get(je, "seats");
-    e->seats = json_is_integer(v) ? (int)json_integer_value(v) : 0;
+    json_int_t seats = json_is_integer(v) ? json_integer_value(v) : 0;
+    if (seats < 0 || seats > 999) {
+        rc = err_set(TELLE_EFORMAT, "%s: %s.seats: %lld is not in 0..999",
+                     file, where, (long long)seats);
+        goto done;
+    }
+    e->seats = (int)seats;
     v = json_object_get(je, "max_write_ins");
-    e->max_write_ins = json_is_integer(v) ? (int)json_integer_value(v) : 0;
+    json_int_t wi = json_is_integer(v) ? json_integer_value(v) : 0;
+    if (wi < 0 || wi > 99) {
+        rc = err_set(TELLE_EFORMAT,
+                     "%s: %s.max_write_ins: %lld is not in 0..99", file,
+                     where, (long long)wi);
+        goto done;
+    }
+    e->max_write_ins = (int)wi;
     if (e->type == PKG_KOMMUNESTYREVALG && e->max_write_ins <= 0)
         e->max_write_ins = smp_write_ins_for_seats(e->seats);
     if (e->type == PKG_FYLKESTINGSVALG)
@@ -183,48 +198,20 @@ done:
     return rc;
 }
 
-int smp_model_load(pkg_package **out, json_t **root_out, const char *path)
+int smp_model_from_json(pkg_package **out, const json_t *root,
+                        const char *file, const char *dir)
 {
     *out = NULL;
-    if (root_out)
-        *root_out = NULL;
-    char *file = NULL;
-    json_t *root = NULL;
     pkg_package *pkg = NULL;
     char where[64];
     int rc = 0;
-    struct stat st;
-
-    if (stat(path, &st) != 0)
-        return err_set(TELLE_EIO, "%s: %s", path, strerror(errno));
-    if (S_ISDIR(st.st_mode)) {
-        size_t n = strlen(path) + sizeof "/election.json";
-        file = malloc(n);
-        if (!file)
-            return err_set(TELLE_ENOMEM, "out of memory");
-        snprintf(file, n, "%s/election.json", path);
-    } else {
-        file = dup_str(path);
-        if (!file)
-            return err_set(TELLE_ENOMEM, "out of memory");
-    }
-    json_error_t jerr;
-    root = json_load_file(file, 0, &jerr);
-    if (!root) {
-        rc = err_set(jerr.line < 0 ? TELLE_EIO : TELLE_EFORMAT,
-                     "%s:%d: %s", file, jerr.line, jerr.text);
-        goto done;
-    }
-    if (!json_is_object(root)) {
-        rc = err_set(TELLE_EFORMAT, "%s: the top level is not an object", file);
-        goto done;
-    }
+    if (!json_is_object(root))
+        return err_set(TELLE_EFORMAT, "%s: the top level is not an object",
+                       file);
     pkg = calloc(1, sizeof *pkg);
-    if (!pkg) {
-        rc = err_set(TELLE_ENOMEM, "out of memory");
-        goto done;
-    }
-    pkg->dir = dup_str(path);
+    if (!pkg)
+        return err_set(TELLE_ENOMEM, "out of memory");
+    pkg->dir = dup_str(dir);
     if ((rc = get_str(&pkg->format, root, "format", 0, file, "$")) ||
         (rc = get_str(&pkg->event, root, "event", 0, file, "$")))
         goto done;
@@ -258,6 +245,12 @@ int smp_model_load(pkg_package **out, json_t **root_out, const char *path)
         if ((rc = load_election(&pkg->elections[i], json_array_get(je, i),
                                 file, where)))
             goto done;
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(pkg->elections[k].id, pkg->elections[i].id) == 0) {
+                rc = err_set(TELLE_EFORMAT, "%s: %s.id: '%s' twice", file,
+                             where, pkg->elections[i].id);
+                goto done;
+            }
     }
     json_t *js = json_object_get(root, "styles");
     n = json_array_size(js);
@@ -270,24 +263,63 @@ int smp_model_load(pkg_package **out, json_t **root_out, const char *path)
         for (size_t i = 0; i < n; i++) {
             pkg->n_styles = (int)i + 1;
             snprintf(where, sizeof where, "$.styles[%zu]", i);
+            if (!json_is_object(json_array_get(js, i))) {
+                rc = err_set(TELLE_EFORMAT, "%s: %s: not an object", file,
+                             where);
+                goto done;
+            }
             if ((rc = load_style(&pkg->styles[i], json_array_get(js, i), file,
                                  where)))
                 goto done;
         }
     }
 done:
-    free(file);
     if (rc) {
         smp_model_free(pkg);
-        json_decref(root);
         return rc;
     }
     *out = pkg;
-    if (root_out)
-        *root_out = root;
-    else
-        json_decref(root);
     return 0;
+}
+
+int smp_model_load(pkg_package **out, json_t **root_out, const char *path)
+{
+    *out = NULL;
+    if (root_out)
+        *root_out = NULL;
+    char *file = NULL;
+    json_t *root = NULL;
+    int rc = 0;
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return err_set(TELLE_EIO, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode)) {
+        size_t n = strlen(path) + sizeof "/election.json";
+        file = malloc(n);
+        if (!file)
+            return err_set(TELLE_ENOMEM, "out of memory");
+        snprintf(file, n, "%s/election.json", path);
+    } else {
+        file = dup_str(path);
+        if (!file)
+            return err_set(TELLE_ENOMEM, "out of memory");
+    }
+    json_error_t jerr;
+    root = json_load_file(file, 0, &jerr);
+    if (!root) {
+        rc = err_set(jerr.line < 0 ? TELLE_EIO : TELLE_EFORMAT,
+                     "%s:%d: %s", file, jerr.line, jerr.text);
+        goto done;
+    }
+    rc = smp_model_from_json(out, root, file, path);
+done:
+    free(file);
+    if (rc || !root_out)
+        json_decref(root);
+    else
+        *root_out = root;
+    return rc;
 }
 
 void smp_model_free(pkg_package *pkg)

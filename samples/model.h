@@ -8,6 +8,7 @@
  * of samples/ reads one model. Styles read here have no sides (n_sides 0).
  *
  *   smp_model_load   read elections (and style skeletons) from a file
+ *   smp_model_from_json  the same from parsed JSON (tests, fuzzing)
  *   smp_model_free   free what smp_model_load made; accepts NULL
  *   smp_write_ins_for_seats  the template's "inntil N" for a council size
  */
@@ -25,6 +26,11 @@
  * (cannot read), TELLE_EFORMAT (not JSON, or a required field is missing or
  * of the wrong type; the message names the file and JSON path). */
 int smp_model_load(pkg_package **out, json_t **root_out, const char *path);
+
+/* Builds the model from parsed JSON; file names the source in messages and
+ * dir becomes pkg->dir. Same results as smp_model_load. */
+int smp_model_from_json(pkg_package **out, const json_t *root,
+                        const char *file, const char *dir);
 
 /* Frees a package made by smp_model_load (never one from pkg_load). */
 void smp_model_free(pkg_package *pkg);
