@@ -1,8 +1,8 @@
 /* capture.c - SANE devices, option setting by descriptor, the page loop:
  * scan_sane_init, scan_sane_exit, scan_status_code, scan_devices_list,
  * scan_devices_free, scan_device_open, scan_device_close,
- * scan_device_configure, scan_device_settings, scan_device_sides,
- * scan_device_page_read, scan_batch_run. */
+ * scan_device_configure, scan_device_settings, scan_device_option_set,
+ * scan_device_sides, scan_device_page_read, scan_batch_run. */
 #include "scanner/capture_internal.h"
 
 #include "core/error.h"
@@ -653,9 +653,8 @@ static int read_into(scan_device *d, uint8_t *dst, size_t cap, size_t *len,
 /* An image to read the page straight into, or NULL when the frame's size is
  * unknown, its samples need converting (16 bit), or the image's rows are
  * not laid out as SANE's lines. */
-static img *direct_image(const scan_device *d, const SANE_Parameters *p)
+static img *direct_image(const SANE_Parameters *p)
 {
-    (void)d;
     int ch, depth;
     if (p->lines <= 0 || p->pixels_per_line <= 0)
         return NULL;
@@ -726,7 +725,7 @@ int scan_device_page_read(img **out, scan_device *d)
     int rc = 0;
     /* The common case: the page's size is known and its rows are laid out
      * as SANE sends them: read straight into the image, no second copy. */
-    img *im = direct_image(d, &p);
+    img *im = direct_image(&p);
     if (im) {
         size_t want = (size_t)p.lines * (size_t)p.bytes_per_line;
         rc = read_into(d, img_row_mut(im, 0), want, &len, &eof);
