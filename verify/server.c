@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -33,6 +34,9 @@
 #endif
 
 enum {
+    /* Threads answering requests: a page image (30-60 ms to decode and
+     * encode) must not hold up another operator's decision. */
+    VQ_THREADS = 4,
     VQ_MAX_SESSIONS = 256,      /* a counting room has tens of operators */
     VQ_MAX_BODY = 256 * 1024,   /* the largest decision is a few KiB */
     VQ_DEFAULT_TTL_S = 1800,
@@ -51,7 +55,11 @@ struct vq_server {
     struct MHD_Daemon *daemon;
     char *db_path, *static_dir;
     int port, ttl_s;
-    st_db *db;            /* opened and used only on the daemon's thread */
+    pthread_mutex_t lock;  /* guards sessions and dbs */
+    pthread_key_t db_key;  /* each pool thread's own store connection */
+    bool have_key, have_lock;
+    st_db **dbs;           /* every connection opened, closed at stop */
+    int n_dbs;
     session sessions[VQ_MAX_SESSIONS];
 };
 
@@ -125,30 +133,39 @@ static void random_hex(char out[65])
     sodium_bin2hex(out, 65, b, sizeof b);
 }
 
-static session *session_find(vq_server *s, struct MHD_Connection *c)
+/* Copies the request's live session into *out and extends it; false when
+ * there is none (or it expired). Copies, because another thread may reuse
+ * the slot once the lock is released. */
+static bool session_get(session *out, vq_server *s, struct MHD_Connection *c)
 {
     const char *tok = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
                                                   "telle_session");
     int64_t now = vq_now_ms();
+    bool found = false;
     if (tok == NULL || strlen(tok) != 64)
-        return NULL;
-    for (int i = 0; i < VQ_MAX_SESSIONS; i++) {
+        return false;
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < VQ_MAX_SESSIONS && !found; i++) {
         session *ss = &s->sessions[i];
         if (ss->token[0] && sodium_memcmp(ss->token, tok, 64) == 0) {
             if (ss->expires_ms <= now) {
-                memset(ss, 0, sizeof *ss);
-                return NULL;
+                sodium_memzero(ss, sizeof *ss);
+                break;
             }
             ss->expires_ms = now + (int64_t)s->ttl_s * 1000;
-            return ss;
+            *out = *ss;
+            found = true;
         }
     }
-    return NULL;
+    pthread_mutex_unlock(&s->lock);
+    return found;
 }
 
-static session *session_new(vq_server *s, const char *name, st_role role)
+static void session_new(session *out, vq_server *s, const char *name,
+                        st_role role)
 {
     int64_t now = vq_now_ms();
+    pthread_mutex_lock(&s->lock);
     session *slot = NULL;
     for (int i = 0; i < VQ_MAX_SESSIONS; i++) {
         session *ss = &s->sessions[i];
@@ -165,7 +182,18 @@ static session *session_new(vq_server *s, const char *name, st_role role)
     snprintf(slot->name, sizeof slot->name, "%s", name);
     slot->role = role;
     slot->expires_ms = now + (int64_t)s->ttl_s * 1000;
-    return slot;
+    *out = *slot;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void session_end(vq_server *s, const char *token)
+{
+    pthread_mutex_lock(&s->lock);
+    for (int i = 0; i < VQ_MAX_SESSIONS; i++)
+        if (s->sessions[i].token[0] &&
+            sodium_memcmp(s->sessions[i].token, token, 64) == 0)
+            sodium_memzero(&s->sessions[i], sizeof s->sessions[i]);
+    pthread_mutex_unlock(&s->lock);
 }
 
 static bool csrf_ok(const session *ss, struct MHD_Connection *c)
@@ -247,11 +275,27 @@ static enum MHD_Result serve_static(vq_server *s, struct MHD_Connection *c,
 
 /* ---- API helpers ---- */
 
+/* This thread's store connection, opened on first use. */
 static st_db *db_of(vq_server *s)
 {
-    if (s->db == NULL && st_db_open(&s->db, s->db_path, 0) < 0)
+    st_db *db = pthread_getspecific(s->db_key);
+    if (db != NULL)
+        return db;
+    if (st_db_open(&db, s->db_path, 0) < 0)
         return NULL;
-    return s->db;
+    pthread_mutex_lock(&s->lock);
+    st_db **nv = realloc(s->dbs, (size_t)(s->n_dbs + 1) * sizeof *nv);
+    if (nv == NULL) {
+        pthread_mutex_unlock(&s->lock);
+        st_db_close(db);
+        err_set(TELLE_ENOMEM, "out of memory");
+        return NULL;
+    }
+    s->dbs = nv;
+    s->dbs[s->n_dbs++] = db;
+    pthread_mutex_unlock(&s->lock);
+    pthread_setspecific(s->db_key, db);
+    return db;
 }
 
 static int64_t arg_int(struct MHD_Connection *c, const char *key)
@@ -709,12 +753,13 @@ static enum MHD_Result api_login(vq_server *s, struct MHD_Connection *c,
         log_debug("verify", "failed log-in for '%s'", name ? name : "");
         return send_error(c, 401, "wrong name or password");
     }
-    session *ss = session_new(s, name, role);
+    session sv, *ss = &sv;
+    session_new(ss, s, name, role);
     /* No Max-Age: the cookie lives while the browser does, and the server
      * ends the session after ttl_s without use (a Max-Age would log out an
      * operator who is busy at that moment). */
     char cookie[200];
-    snprintf(cookie, sizeof cookie, "telle_session=%s; Path=/; HttpOnly; "
+    snprintf(cookie, sizeof cookie, "telle_session=%.64s; Path=/; HttpOnly; "
              "SameSite=Strict", ss->token);
     return send_json(c, 200, me_json(ss), cookie);
 }
@@ -754,7 +799,7 @@ static enum MHD_Result dispatch(vq_server *s, struct MHD_Connection *c,
         json_decref(body);
         return ret;
     }
-    session *ss = session_find(s, c);
+    session sv, *ss = session_get(&sv, s, c) ? &sv : NULL;
     if (ss == NULL) {
         json_decref(body);
         return send_error(c, 401, "not logged in or the session expired");
@@ -765,7 +810,7 @@ static enum MHD_Result dispatch(vq_server *s, struct MHD_Connection *c,
             return send_error(c, 403, "missing or wrong CSRF token");
         }
         if (strcmp(url, "/api/logout") == 0) {
-            memset(ss, 0, sizeof *ss);
+            session_end(s, ss->token);
             json_decref(body);
             return send_json(c, 200, json_pack("{s:b}", "ok", 1),
                              "telle_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
@@ -875,9 +920,16 @@ int vq_server_start(vq_server **out, const vq_server_options *o)
         goto fail;
     }
     s->ttl_s = o->session_ttl_s > 0 ? o->session_ttl_s : VQ_DEFAULT_TTL_S;
+    if (pthread_mutex_init(&s->lock, NULL) != 0 ||
+        !(s->have_lock = true) || pthread_key_create(&s->db_key, NULL) != 0) {
+        rc = err_set(TELLE_ENOMEM, "serve: cannot create a lock");
+        goto fail;
+    }
+    s->have_key = true;
     s->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
         on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)VQ_THREADS,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)200, MHD_OPTION_END);
@@ -903,8 +955,14 @@ void vq_server_stop(vq_server *s)
     if (s == NULL)
         return;
     if (s->daemon)
-        MHD_stop_daemon(s->daemon);
-    st_db_close(s->db);
+        MHD_stop_daemon(s->daemon); /* joins the pool threads */
+    for (int i = 0; i < s->n_dbs; i++)
+        st_db_close(s->dbs[i]);
+    free(s->dbs);
+    if (s->have_key)
+        pthread_key_delete(s->db_key);
+    if (s->have_lock)
+        pthread_mutex_destroy(&s->lock);
     sodium_memzero(s->sessions, sizeof s->sessions);
     free(s->db_path);
     free(s->static_dir);

@@ -31,8 +31,9 @@ typedef struct {
 #define VQ_SERVER_OPTIONS_INIT {NULL, "127.0.0.1", 8080, NULL, 0}
 
 /* Opens the store (to check it) and starts the HTTP daemon. Requests are
- * handled one at a time on the daemon's thread with its own connection;
- * each takes milliseconds, and SQLite serialises writers anyway. Returns
+ * answered by a pool of four threads, each with its own store connection
+ * (SQLite serialises the writers; a page image being encoded does not hold
+ * up a decision). Returns
  * 0, TELLE_EINVAL (bad address), TELLE_EIO (cannot bind, cannot open the
  * store). */
 int vq_server_start(vq_server **out, const vq_server_options *opts);
