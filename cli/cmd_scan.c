@@ -27,7 +27,10 @@ static void scan_usage(FILE *to)
         "the next page is read. After a fault (jam, cover open, double feed)\n"
         "or a crash, run the same command with --resume and feed from the\n"
         "sheet it names. With --label the first sheet must be the batch label\n"
-        "(Code 128 TELLE;election=..;krets=..;category=..;batch=..).\n");
+        "(Code 128 TELLE;election=..;krets=..;category=..;batch=..).\n\n"
+        "The project's own backend feeds image files as a duplex scanner:\n"
+        "`source BUILD/scanner/sane-env.sh`, then --device telle:FILE.tif\n"
+        "(or a folder, or FILE,FILE...; see scanner/README.md).\n");
 }
 
 typedef struct {
