@@ -27,9 +27,11 @@
  * written:
  *   - double feed by length: a page more than SCAN_DOUBLE_FEED_RATIO times
  *     the height of the batch's first page;
- *   - double feed by content: a sheet whose sides are all pixel-identical to
- *     the previous sheet's (a scanner re-delivering a sheet, or two sheets
- *     that went through as one and were counted twice);
+ *   - double feed by content: a page pixel-identical to the page just
+ *     before it, or a sheet whose sides are all pixel-identical to the
+ *     previous sheet's (a scanner re-delivering an image or a sheet). Real
+ *     scans are never pixel-identical; two noise-free renders of the same
+ *     ballot in a row would be refused;
  *   - unexpected size: a page whose width differs from the first page's by
  *     more than SCAN_WIDTH_TOLERANCE.
  *

@@ -249,6 +249,13 @@ START_TEST(double_feed_and_size_checks)
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 1, b2), 0);
     img_free(b2);
     ck_assert_int_eq(scan_archive_sheets(a), 2);
+    /* A back that is its own front again: the same image twice. */
+    img *f3 = tu_page_new(3, 0);
+    ck_assert_int_eq(scan_archive_page_add(NULL, a, 3, 0, f3), 0);
+    ck_assert_int_eq(scan_archive_page_add(NULL, a, 3, 1, f3),
+                     TELLE_EDOUBLE_FEED);
+    ck_assert_ptr_nonnull(strstr(err_message(), "page before it"));
+    img_free(f3);
     scan_archive_close(a);
     tu_rmtree(root);
     free(root);
