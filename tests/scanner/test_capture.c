@@ -525,6 +525,62 @@ START_TEST(faults_from_a_private_sane_config_dir)
 }
 END_TEST
 
+START_TEST(simulated_sample_batch_with_label)
+{
+    /* The bundled sample package, filled and scan-simulated by `telle
+     * simulate` (noise, skew, a label sheet at 200 dpi), scanned with
+     * --label through the project's backend. */
+    char *dir = tu_tmpdir();
+    char pkg[1024], out[1100], root[1100], dev[1300], err[4096];
+    const char *src = getenv("TELLE_SOURCE_DIR");
+    snprintf(pkg, sizeof pkg, "%s/samples/package", src ? src : ".");
+    snprintf(out, sizeof out, "%s/sim", dir);
+    snprintf(root, sizeof root, "%s/archive", dir);
+    const char *sim[] = {"simulate", "--package", pkg, "--out", out,
+                         "--sheets", "6", "--batches", "1", NULL};
+    int rc = tu_run_telle(sim, NULL, err, sizeof err);
+    ck_assert_msg(rc == 0, "telle simulate: %s", err);
+    char tif[1200];
+    snprintf(tif, sizeof tif, "%s/0001-VO-01.tif", out);
+    snprintf(dev, sizeof dev, "telle:%s", tif);
+    const char *argv[] = {"scan", "--device", dev, "--duplex", "--label",
+                          "--archive", root, NULL};
+    rc = tu_run_telle(argv, NULL, err, sizeof err);
+    ck_assert_msg(rc == 0, "telle scan: %s", err);
+
+    /* The label named the batch; every page is the simulated one. */
+    iio_reader *r = NULL;
+    ck_assert_int_eq(iio_reader_open(&r, tif), 0);
+    int npages = iio_reader_page_count(r);
+    ck_assert_int_eq(npages, 2 + 6 * 2);
+    char snap_batch[1200];
+    snprintf(snap_batch, sizeof snap_batch, "%s/0001-VO-01", root);
+    scan_archive *a = NULL;
+    ck_assert_msg(scan_archive_open_dir(&a, snap_batch) == 0, "%s",
+                  err_message());
+    ck_assert_str_eq(scan_archive_meta(a)->krets, "0001");
+    ck_assert_str_eq(scan_archive_meta(a)->category, "VO");
+    ck_assert_int_eq(scan_archive_sheets(a), 6);
+    size_t n = 0;
+    const scan_archive_record *rec = scan_archive_records(a, &n);
+    ck_assert_uint_eq(n, (size_t)npages);
+    for (int i = 0; i < npages; i++) {
+        img *p = NULL;
+        ck_assert_int_eq(iio_reader_read(&p, r, i + 1), 0);
+        char hex[HASH_HEX_LEN + 1];
+        hash_sha256_pixels(hex, p);
+        img_free(p);
+        ck_assert_int_eq(rec[i].sheet, i < 2 ? 0 : (i - 2) / 2 + 1);
+        ck_assert_str_eq(rec[i].pixels_sha256, hex);
+    }
+    ck_assert_int_eq(scan_archive_verify(NULL, a, true), 0);
+    scan_archive_close(a);
+    iio_reader_close(r);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scanner_capture");
@@ -537,6 +593,7 @@ int main(void)
     tcase_add_test(tc, double_feed_and_empty_feeder_mid_sheet);
     tcase_add_test(tc, label_sheet_names_the_batch);
     tcase_add_test(tc, faults_from_a_private_sane_config_dir);
+    tcase_add_test(tc, simulated_sample_batch_with_label);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
