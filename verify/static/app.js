@@ -624,6 +624,14 @@ document.addEventListener('DOMContentLoaded', async () => {
   $('f-list').addEventListener('change', renderWriteIns);
   $('decide-form').addEventListener('submit', (ev) => ev.preventDefault());
   document.addEventListener('keydown', onKey);
+  // A claim lasts five minutes; keep it while the operator is still
+  // looking at the ballot.
+  setInterval(() => {
+    const it = state.item;
+    if (state.view === 'item' && it && state.me && it.claim_by === state.me.name &&
+        (it.state === 'open' || it.state === 'reject_proposed'))
+      api('POST', '/api/claim', { item: it.id }).catch((e) => say(e.message, 'error'));
+  }, 120000);
   try {
     state.me = await api('GET', '/api/me');
     await openBatches();
