@@ -14,12 +14,14 @@ static void ballots_usage(FILE *to)
 {
     fprintf(to,
             "usage: telle ballots render --package DIR|FILE --out DIR "
-            "[--dpi N] [--pdf-dir DIR] [--no-pdf]\n\n"
+            "[--dpi N] [--pdf-dir DIR] [--no-pdf]\n"
+            "                           [--colour-png DPI]\n\n"
             "Reads the elections part of an election package (a folder with\n"
             "election.json, or a JSON file) and writes into --out:\n"
             "  election.json                the package with `styles` filled\n"
             "  styles/<id>/<side>.png       8-bit gray references (200 dpi)\n"
-            "  print/<id>.pdf               print-ready PDFs, real size\n");
+            "  print/<id>.pdf               print-ready PDFs, real size\n"
+            "  print/<id>-<side>.png        colour renderings (--colour-png)\n");
 }
 
 int cmd_ballots(int argc, char **argv)
@@ -39,7 +41,10 @@ int cmd_ballots(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--package") == 0 && v) {
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            ballots_usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--package") == 0 && v) {
             in = v, i++;
         } else if (strcmp(a, "--out") == 0 && v) {
             out = v, i++;
@@ -47,6 +52,8 @@ int cmd_ballots(int argc, char **argv)
             o.dpi = atof(v), i++;
         } else if (strcmp(a, "--pdf-dir") == 0 && v) {
             o.pdf_dir = v, i++;
+        } else if (strcmp(a, "--colour-png") == 0 && v) {
+            o.colour_dpi = atof(v), i++;
         } else if (strcmp(a, "--no-pdf") == 0) {
             o.write_pdf = false;
         } else {
@@ -55,7 +62,8 @@ int cmd_ballots(int argc, char **argv)
             return 2;
         }
     }
-    if (!in || !out || o.dpi < 50 || o.dpi > 1200) {
+    if (!in || !out || o.dpi < 50 || o.dpi > 1200 || o.colour_dpi < 0 ||
+        o.colour_dpi > 600 || (o.colour_dpi > 0 && !o.write_pdf)) {
         ballots_usage(stderr);
         return 2;
     }

@@ -962,6 +962,17 @@ int smp_package_render(const char *in, const char *out_dir,
             snprintf(path, plen, "%s/%s.pdf", pdf_dir, st->id);
             if ((rc = write_pdf(b, path)))
                 goto done;
+            for (int side = 0; o.colour_dpi > 0 && side < SMP_N_SIDES;
+                 side++) {
+                if ((rc = smp_ballot_image(&im, b, side, o.colour_dpi, 3)))
+                    goto done;
+                snprintf(path, plen, "%s/%s-%s.png", pdf_dir, st->id,
+                         smp_side_name(side));
+                if ((rc = iio_png_write(path, im)))
+                    goto done;
+                img_free(im);
+                im = NULL;
+            }
         }
         smp_ballot_free(b);
         b = NULL;

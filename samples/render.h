@@ -98,9 +98,11 @@ typedef struct {
     double dpi;          /* reference PNG resolution; 200 as the devset */
     const char *pdf_dir; /* where <style>.pdf go; NULL: OUT/print */
     bool write_pdf;      /* false: only election.json and references */
+    double colour_dpi;   /* > 0: also <style>-<side>.png in colour at this
+                            resolution beside the PDFs (needs write_pdf) */
 } smp_render_opts;
 
-#define SMP_RENDER_OPTS_INIT {200.0, NULL, true}
+#define SMP_RENDER_OPTS_INIT {200.0, NULL, true, 0.0}
 
 /* Reads the elections part from `in` (a JSON file, or a folder with
  * election.json), lays out its styles (those it names, else the default
