@@ -8,6 +8,7 @@
 
 #include "verify/decision.h"
 #include "verify/queue.h"
+#include "verify/static_files.h"
 
 #include "core/error.h"
 #include "core/hash.h"
@@ -29,9 +30,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef TELLE_VERIFY_STATIC
-#define TELLE_VERIFY_STATIC "verify/static"
-#endif
 
 enum {
     /* Threads answering requests: a page image (30-60 ms to decode and
@@ -263,6 +261,13 @@ static enum MHD_Result serve_static(vq_server *s, struct MHD_Connection *c,
             return send_error(c, 404, "not found");
     if (name[0] == '.' || name[0] == '\0')
         return send_error(c, 404, "not found");
+    if (s->static_dir == NULL) {
+        for (const vq_static_file *f = vq_static_files; f->name; f++)
+            if (strcmp(f->name, name) == 0)
+                return send_bytes(c, 200, mime_of(name), f->data, f->len,
+                                  "no-cache", NULL);
+        return send_error(c, 404, "not found");
+    }
     char path[4096], *data = NULL;
     size_t len = 0;
     snprintf(path, sizeof path, "%s/%s", s->static_dir, name);
@@ -914,8 +919,7 @@ int vq_server_start(vq_server **out, const vq_server_options *o)
     st_db_close(check);
     if ((s = calloc(1, sizeof *s)) == NULL ||
         (s->db_path = strdup(o->db_path)) == NULL ||
-        (s->static_dir = strdup(o->static_dir ? o->static_dir
-                                              : TELLE_VERIFY_STATIC)) == NULL) {
+        (o->static_dir && (s->static_dir = strdup(o->static_dir)) == NULL)) {
         rc = err_set(TELLE_ENOMEM, "out of memory");
         goto fail;
     }

@@ -23,7 +23,7 @@ typedef struct {
     const char *address;    /* IPv4 address to bind; "127.0.0.1" by default */
     int port;               /* 0: any free port (tests) */
     const char *static_dir; /* folder with index.html, app.js, app.css;
-                               NULL: the built-in copy (TELLE_VERIFY_STATIC) */
+                               NULL: the copy built into the binary */
     int session_ttl_s;      /* idle expiry of a session; 0: 1800 (half an
                                hour: a break in the counting room logs out) */
 } vq_server_options;
