@@ -425,6 +425,11 @@ static int tallies_of(json_t **out, st_db *db, vq_batch_state *s,
                           "approved", 0, "blank", 0, "rejected", 0, "pending", 0,
                           "rejected_by_ground", "a", 0, "b", 0, "c", 0, "d", 0,
                           "lists", "write_ins_not_counted", 0);
+    json_t *remarks = json_array();
+    if (t != NULL && remarks != NULL)
+        json_object_set_new(t, "remarks", remarks);
+    else
+        json_decref(remarks);
     *out = NULL;
     if (t == NULL)
         return err_set(TELLE_ENOMEM, "out of memory");
@@ -440,6 +445,19 @@ static int tallies_of(json_t **out, st_db *db, vq_batch_state *s,
     for (int k = 0; k < s->n_items; k++) {
         vq_item *it = &s->items[k];
         bump(t, "ballots", 1);
+        /* Remarks go to the protocol (D1.5): those made with the decision
+         * in effect and those added on their own. */
+        const char *dr = json_string_value(json_object_get(it->decision, "remark"));
+        if (dr && it->state != VQ_ITEM_OPEN)
+            json_array_append_new(remarks, json_pack("{s:s, s:s?, s:s}", "sheet",
+                                                     it->sheet, "by", it->decided_by,
+                                                     "text", dr));
+        size_t ri;
+        json_t *rm;
+        json_array_foreach(it->remarks, ri, rm)
+            json_array_append_new(remarks, json_pack("{s:s, s:O, s:O}", "sheet", it->sheet,
+                                                     "by", json_object_get(rm, "by"),
+                                                     "text", json_object_get(rm, "text")));
         int rc;
         if (it->state == VQ_ITEM_MACHINE && (rc = vq_item_record_load(db, it)) < 0) {
             json_decref(t);

@@ -96,7 +96,7 @@ int vq_decision_undo(st_db *db, const char *actor, int64_t item,
  *    "rejected","rejected_by_ground":{"a".."d"},"pending",
  *    "lists":{CODE:{"approved","personal_votes":{"N":n},
  *                   "write_ins_given","write_ins_received":{"N":n}}},
- *    "write_ins_not_counted"}
+ *    "write_ins_not_counted","remarks":[{"sheet","by","text"}]}
  * Pending items are counted in "pending" only. Caller owns *out
  * (json_decref). Needs the package (for the lists). */
 int vq_batch_tallies(json_t **out, st_db *db, const char *batch);

@@ -315,6 +315,11 @@ START_TEST(write_ins_and_corrections_reach_the_tallies)
     ck_assert_int_eq(json_integer_value(json_object_get(t, "blank")), 2);
     ck_assert_int_eq(json_integer_value(json_object_get(t, "pending")), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(t, "write_ins_not_counted")), 3);
+    json_t *rms = json_object_get(t, "remarks");
+    ck_assert_int_eq(json_array_size(rms), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rms, 0), "text")),
+                     "skrevet utydelig");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(rms, 0), "by")), "kari");
     json_t *lists = json_object_get(t, "lists");
     json_t *sp = json_object_get(lists, "SP"), *h = json_object_get(lists, "H"),
            *ap = json_object_get(lists, "AP");
