@@ -17,7 +17,8 @@ static void simulate_usage(FILE *to)
             "                      [--format g4|gray|rgb] [--batches B] "
             "[--dpi N]\n"
             "                      [--election ID] [--krets K] "
-            "[--category C] [--no-label]\n\n"
+            "[--category C] [--no-label]\n"
+            "                      [--fit-canvas]\n\n"
             "Fills N ballots per batch (default 20) of a package made by\n"
             "`telle ballots render` with marks, write-ins, writing outside the\n"
             "fields and stamps, scans them (skew, shift, scale, print offset,\n"
@@ -54,6 +55,8 @@ int cmd_simulate(int argc, char **argv)
             o.krets = v, i++;
         } else if (strcmp(a, "--category") == 0 && v) {
             o.category = v, i++;
+        } else if (strcmp(a, "--fit-canvas") == 0) {
+            o.fit_canvas = true;
         } else if (strcmp(a, "--no-label") == 0) {
             o.label = false;
         } else if (strcmp(a, "--format") == 0 && v) {

@@ -19,10 +19,33 @@
 #include <string.h>
 
 #define SIM_PI 3.14159265358979323846
-/* The scanner canvas: the page with 4 mm at the sides and 5 mm above and
- * below, as a feeder-scanner's output is a little larger than A4. */
-#define CANVAS_MARGIN_W_MM 8.0
-#define CANVAS_H_MM (SMP_PAGE_H_MM + 10.0)
+/* The scanner canvas: by default the page plus 4 mm at the sides and 5 mm
+ * above and below, as the devset's scanner (305 x 220 mm for A4), so a
+ * skewed, shifted sheet may lose a blank paper corner; write_sheet then
+ * pulls shift and skew back until every registration mark and every piece
+ * of the voter's ink is on the canvas, so the truth never names ink the
+ * scan lacks. With fit_canvas the canvas instead holds the whole sheet at
+ * the worst skew, scale and shift the options allow, plus 1.5 mm. */
+typedef struct {
+    double w_mm, h_mm;
+} canvas;
+
+static canvas canvas_for(const smp_sim_opts *o, double page_w)
+{
+    if (!o->fit_canvas) {
+        canvas c = {page_w + 8.0, SMP_PAGE_H_MM + 10.0};
+        return c;
+    }
+    double a = o->max_skew_deg * 3.14159265358979323846 / 180.0;
+    double k = 1.0 + o->max_scale;
+    double hw = page_w / 2, hh = SMP_PAGE_H_MM / 2;
+    double ew = k * (hw * cos(a) + hh * sin(a));
+    double eh = k * (hw * sin(a) + hh * cos(a));
+    canvas c;
+    c.w_mm = ceil(2 * (ew + o->max_shift_mm + 1.5));
+    c.h_mm = ceil(2 * (eh + o->max_shift_mm + 1.5));
+    return c;
+}
 /* The scanner's backing plate, light gray. */
 #define BACKGROUND 244
 
@@ -130,15 +153,15 @@ static void crease(paper *p, double fold_mm, double depth, double phase)
 }
 
 /* Maps the paper onto the canvas and converts to the output format. */
-static int scan_page(img **out, paper *p, const affine *m,
+static int scan_page(img **out, paper *p, const affine *m, canvas cv,
                      smp_scan_format fmt, double noise, int threshold,
                      smp_rng *rng)
 {
     *out = NULL;
     cairo_surface_flush(p->s);
     double dpi = p->dpi, px = dpi / 25.4;
-    int W = (int)lround((p->w_mm + CANVAS_MARGIN_W_MM) * px);
-    int H = (int)lround(CANVAS_H_MM * px);
+    int W = (int)lround(cv.w_mm * px);
+    int H = (int)lround(cv.h_mm * px);
     int channels = fmt == SMP_SCAN_RGB ? 3 : 1;
     int depth = fmt == SMP_SCAN_G4 ? 1 : 8;
     img *im = NULL;
@@ -200,16 +223,16 @@ static int scan_page(img **out, paper *p, const affine *m,
 
 /* paper -> scan for one side: skew phi (degrees), scale k, shift (dx, dy),
  * turned 180 degrees when rot. */
-static affine make_affine(double page_w, double phi_deg, double k, double dx,
-                          double dy, int rot)
+static affine make_affine(canvas cv, double page_w, double phi_deg, double k,
+                          double dx, double dy, int rot)
 {
     double a = (phi_deg + (rot ? 180.0 : 0.0)) * SIM_PI / 180.0;
     affine m;
     m.a = k * cos(a), m.b = -k * sin(a);
     m.c = k * sin(a), m.d = k * cos(a);
     double pcx = page_w / 2, pcy = SMP_PAGE_H_MM / 2;
-    m.tx = (page_w + CANVAS_MARGIN_W_MM) / 2 + dx - (m.a * pcx + m.b * pcy);
-    m.ty = CANVAS_H_MM / 2 + dy - (m.c * pcx + m.d * pcy);
+    m.tx = cv.w_mm / 2 + dx - (m.a * pcx + m.b * pcy);
+    m.ty = cv.h_mm / 2 + dy - (m.c * pcx + m.d * pcy);
     return m;
 }
 
@@ -260,10 +283,12 @@ static int write_label(iio_tiff_writer *w, const smp_sim_opts *o,
             cairo_show_text(cr, text);
         }
         double skew = smp_rng_range(rng, -0.8, 0.8);
-        affine m = make_affine(SMP_PAGE_W_MM, side ? -skew : skew, 1.0,
+        canvas cv = canvas_for(o, SMP_PAGE_W_MM);
+        affine m = make_affine(cv, SMP_PAGE_W_MM, side ? -skew : skew, 1.0,
                                smp_rng_range(rng, -3, 3),
                                smp_rng_range(rng, -3, 3), 0);
-        if ((rc = scan_page(&im, &p, &m, o->format, 2.0, o->threshold, rng)))
+        if ((rc = scan_page(&im, &p, &m, cv, o->format, 2.0, o->threshold,
+                            rng)))
             goto done;
         if ((rc = iio_tiff_writer_add(w, im, NULL)))
             goto done;
@@ -287,6 +312,46 @@ typedef struct {
     double dpi;
     const char *election;
 } sim_ctx;
+
+/* Does every registration mark and every piece of the voter's ink, on both
+ * sides, land at least 0.5 mm inside the canvas? */
+static int box_fits(const double b[4], const affine *m, const double off[2],
+                    canvas cv)
+{
+    for (int i = 0; i < 4; i++) {
+        double x = b[0] + (i & 1 ? b[2] : 0) + off[0];
+        double y = b[1] + (i & 2 ? b[3] : 0) + off[1];
+        double sx = m->a * x + m->b * y + m->tx;
+        double sy = m->c * x + m->d * y + m->ty;
+        if (sx < 0.5 || sy < 0.5 || sx > cv.w_mm - 0.5 || sy > cv.h_mm - 0.5)
+            return 0;
+    }
+    return 1;
+}
+
+static int content_fits(const smp_sheet *sh, const affine m[2],
+                        double off[2][2], canvas cv, double page_w)
+{
+    /* the registration marks span the page less 8 mm on every side */
+    const double marks[4] = {8.0, 8.0, page_w - 16.0, SMP_PAGE_H_MM - 16.0};
+    for (int side = 0; side < 2; side++)
+        if (!box_fits(marks, &m[side], off[side], cv))
+            return 0;
+    for (int i = 0; i < sh->n_marks; i++)
+        if (!box_fits(sh->marks[i].bbox, &m[sh->marks[i].side],
+                      off[sh->marks[i].side], cv))
+            return 0;
+    for (int i = 0; i < sh->n_texts; i++)
+        if (sh->texts[i].n_glyphs &&
+            !box_fits(sh->texts[i].bbox, &m[sh->texts[i].side],
+                      off[sh->texts[i].side], cv))
+            return 0;
+    if (sh->stamp.present &&
+        !box_fits(sh->stamp.bbox, &m[SMP_SIDE_OUTSIDE],
+                  off[SMP_SIDE_OUTSIDE], cv))
+        return 0;
+    return 1;
+}
 
 /* One ballot: plan, draw, scan, write its two pages, return its truth. */
 static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
@@ -324,10 +389,23 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
      * below, the mirrored skew and sideways shift */
     int first = inside_first ? SMP_SIDE_INSIDE : SMP_SIDE_OUTSIDE;
     double page_w = smp_ballot_page_w_mm(sh.ballot);
-    m[first] = make_affine(page_w, skew, k, dx, dy, rot);
-    m[1 - first] = make_affine(page_w, -skew + smp_rng_range(rng, -0.1, 0.1),
-                               k, -dx, dy + smp_rng_range(rng, -0.3, 0.3),
+    canvas cv = canvas_for(o, page_w);
+    /* the back's extra jitter stays inside the canvas' 1.5 mm reserve */
+    double skew_b = -skew + smp_rng_range(rng, -0.1, 0.1);
+    if (fabs(skew_b) > o->max_skew_deg)
+        skew_b = skew_b < 0 ? -o->max_skew_deg : o->max_skew_deg;
+    double dy_b = dy + smp_rng_range(rng, -0.3, 0.3);
+    for (int step = 0; step <= 20; step++) {
+        /* steps 0..10 shrink the shift, 11..20 then the skew */
+        double ts = step <= 10 ? 1.0 - step / 10.0 : 0.0;
+        double tk = step <= 10 ? 1.0 : 1.0 - (step - 10) / 10.0;
+        m[first] = make_affine(cv, page_w, skew * tk, k, dx * ts, dy * ts,
                                rot);
+        m[1 - first] = make_affine(cv, page_w, skew_b * tk, k, -dx * ts,
+                                   dy_b * ts, rot);
+        if (content_fits(&sh, m, off, cv, page_w))
+            break;
+    }
     /* shallow enough that a 50 % threshold never turns it into ink on
      * either paper colour: a crease is seen in gray, not in 1-bit */
     double crease_depth = smp_rng_range(rng, 0.12, 0.3);
@@ -356,7 +434,7 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
     json_t *skews = json_object(), *affs = json_object(), *offs = json_object();
     for (int i = 0; i < 2; i++) {
         int side = i == 0 ? first : 1 - first;
-        if ((rc = scan_page(&im, &p[side], &m[side], o->format, noise,
+        if ((rc = scan_page(&im, &p[side], &m[side], cv, o->format, noise,
                             o->threshold, rng)))
             goto done_pages;
         if ((rc = iio_tiff_writer_add(w, im, NULL)))

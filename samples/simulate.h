@@ -5,8 +5,8 @@
  * A sheet is drawn in the paper's frame at the scan resolution (print
  * shifted by a print offset of up to 1 mm, the voter's ink on top), gets
  * bleed-through of the other side and a fold crease when chosen, and is
- * then placed on the scanner's canvas (page + 4 mm / 5 mm margins) by an
- * affine map: skew, shift, scale and an optional 180 degree turn; the back
+ * then placed on the scanner's canvas (page + 4 mm / 5 mm margins, or one
+ * that fits the worst case) by an affine map: skew, shift, scale and an optional 180 degree turn; the back
  * side mirrors the front's skew and sideways shift, as the same sheet seen
  * from below does. Gaussian noise is added, and the page is kept as 8-bit
  * gray, RGB, or thresholded to 1 bit (ink where the luma is below
@@ -55,12 +55,14 @@ typedef struct {
     double p_bleed;             /* the other side shows through */
     double max_noise_sigma;     /* 6 gray levels */
     int threshold;              /* 1-bit: luma below this is ink; 140 */
+    bool fit_canvas;            /* false: page + 8 x 10 mm, as the devset;
+                                   true: large enough for the worst case */
     smp_voter_opts voter;
 } smp_sim_opts;
 
 #define SMP_SIM_OPTS_INIT                                                    \
     {20, 1, 1, SMP_SCAN_G4, 0, NULL, "0001", "VO", true, 3.0, 8.0, 0.02,     \
-     1.0, 0.3, 0.5, 0.3, 0.1, 6.0, 140, SMP_VOTER_OPTS_INIT}
+     1.0, 0.3, 0.5, 0.3, 0.1, 6.0, 140, false, SMP_VOTER_OPTS_INIT}
 
 /* Writes into out_dir, per batch b = 1..batches named KRETS-CATEGORY-BB:
  * KRETS-CATEGORY-BB.tif (label sheet when asked, then two pages per

@@ -127,6 +127,26 @@ static void apply(const json_t *aff, double x, double y, double *sx,
           json_number_value(json_array_get(r1, 2));
 }
 
+
+/* The rectangle [x0, y0] - [x1, y1] of the reference, mapped by the page's
+ * affine, lies inside the scanned image: for the registration marks'
+ * span, no mark is cut off; for the whole page, no corner is. */
+static void assert_inside(const img *im, const json_t *aff, double x0,
+                          double y0, double x1, double y1)
+{
+    double w_mm = img_width(im) * 25.4 / img_dpi_x(im);
+    double h_mm = img_height(im) * 25.4 / img_dpi_y(im);
+    const double xs[2] = {x0, x1}, ys[2] = {y0, y1};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++) {
+            double sx, sy;
+            apply(aff, xs[i], ys[j], &sx, &sy);
+            ck_assert_msg(sx >= 0 && sy >= 0 && sx <= w_mm && sy <= h_mm,
+                          "(%g, %g) maps to (%g, %g) outside the %g x %g mm "
+                          "scan", xs[i], ys[j], sx, sy, w_mm, h_mm);
+        }
+}
+
 START_TEST(truth_names_the_sheets_pages_and_ink)
 {
     smp_sim_opts o = SMP_SIM_OPTS_INIT;
@@ -194,8 +214,12 @@ START_TEST(truth_names_the_sheets_pages_and_ink)
             ck_assert_int_eq(iio_reader_read(&im, rd,
                 (int)json_integer_value(json_object_get(pg, "page"))), 0);
             ck_assert_int_eq(img_depth(im), 1);
+            ck_assert(fabs(img_dpi_x(im) - 200) < 0.01);
+            /* a scan of 305 x 220 mm, as the devset's */
             ck_assert_int_eq(img_width(im), 2402);
             ck_assert_int_eq(img_height(im), 1732);
+            assert_inside(im, json_object_get(pg, "affine_mm"), 8, 8, 289,
+                          202);
             for (size_t m = 0; m < json_array_size(marks); m++) {
                 json_t *mk = json_array_get(marks, m);
                 if (strcmp(json_string_value(json_object_get(mk, "clarity")),
@@ -289,6 +313,7 @@ START_TEST(gray_and_rgb_formats)
     o.label = false;
     simulate("g", 1, 9, &o);
     o.format = SMP_SCAN_RGB;
+    o.fit_canvas = true;
     simulate("r", 1, 9, &o);
     char tif[600];
     iio_reader *rd = NULL;
@@ -306,8 +331,21 @@ START_TEST(gray_and_rgb_formats)
     ck_assert_int_eq(iio_reader_open(&rd, tif), 0);
     ck_assert_int_eq(iio_reader_read(&im, rd, 2), 0);
     ck_assert_int_eq(img_channels(im), 3);
+    /* fit_canvas: the whole sheet, corners included, is on the scan */
+    {
+        char tp[600], line[65536];
+        snprintf(tp, sizeof tp, "%s/r/truth.jsonl", tmp_dir);
+        FILE *tf = fopen(tp, "r");
+        ck_assert_ptr_nonnull(tf);
+        ck_assert_ptr_nonnull(fgets(line, sizeof line, tf));
+        fclose(tf);
+        json_t *t = json_loads(line, 0, NULL);
+        json_t *pg = json_array_get(json_object_get(t, "pages"), 1);
+        assert_inside(im, json_object_get(pg, "affine_mm"), 0, 0, 297, 210);
+        json_decref(t);
+    }
     ck_assert(fabs(img_dpi_x(im) - 300) < 0.01);
-    ck_assert_int_eq(img_width(im), (int)lround(305.0 * 300 / 25.4));
+    ck_assert_int_gt(img_width(im), (int)(297.0 * 300 / 25.4));
     img_free(im);
     iio_reader_close(rd);
 }
@@ -376,8 +414,8 @@ START_TEST(write_ins_on_the_outside_of_a_two_fold_ballot)
             img *im = NULL;
             ck_assert_int_eq(iio_reader_read(&im, rd,
                 (int)json_integer_value(json_object_get(pg, "page"))), 0);
-            /* 445.5 + 8 mm at 200 dpi */
-            ck_assert_int_eq(img_width(im), 3571);
+            assert_inside(im, json_object_get(pg, "affine_mm"), 8, 8, 437.5,
+                          202);
             for (size_t k = 0; k < json_array_size(wi); k++) {
                 json_t *bb = json_object_get(json_array_get(wi, k), "bbox_mm");
                 double x = json_number_value(json_array_get(bb, 0));
