@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int dice_score(double *out, const rec_ref *ref, const rec_view_page *v,
+static int dice_score(double *out, const rec_ref *ref, const rec_buf *low,
                       const rec_registration *reg)
 {
     *out = 0;
@@ -27,7 +27,7 @@ static int dice_score(double *out, const rec_ref *ref, const rec_view_page *v,
     double f = ref->dpi / REC_LOW_DPI;
     const double *a = reg->a;
     double m[6] = {a[0], a[1], a[2] / f, a[3], a[4], a[5] / f};
-    cvs_view src = rec_view(&v->low);
+    cvs_view src = rec_view(low);
     cvs_buf dst = rec_cvbuf(&w);
     rc = cvs_warp_affine(&src, &dst, m, 0);
     if (!rc) {
@@ -66,12 +66,12 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
             m->rot = rot;
             int key = ref->layout * 2 + rot;
             if (!done[key]) {
-                rc = rec_register_coarse(&cache[key], ref, &p->o[rot]);
+                rc = rec_register_coarse(&cache[key], ref, &p->low[rot]);
                 done[key] = true;
             }
             m->reg = cache[key];
             if (!rc && m->reg.ok)
-                rc = dice_score(&m->dice, ref, &p->o[rot], &m->reg);
+                rc = dice_score(&m->dice, ref, &p->low[rot], &m->reg);
         }
     }
 out:

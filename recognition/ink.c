@@ -191,7 +191,7 @@ static void work_release(work *w)
     rec_buf_free(&w->resid);
 }
 
-static int build_residual(work *w, const rec_view_page *v, const rec_registration *reg)
+static int build_residual(work *w, const rec_page *v, const rec_registration *reg)
 {
     int rc = rec_buf_new(&w->warped, w->width, w->height);
     if (rc)
@@ -245,7 +245,7 @@ static double box_score(const work *w, const pkg_region *reg)
 /* Stamp tone in a gray or colour scan: unexplained pixels inside the field
  * clearly darker than the paper, less what the same test finds per area on
  * the rest of the side. */
-static long stamp_tone(const work *w, const rec_view_page *v, box field)
+static long stamp_tone(const work *w, const rec_page *v, box field)
 {
     int thr = v->paper - STAMP_TONE_DELTA;
     long in = 0, out = 0, out_area = 0;
@@ -270,10 +270,10 @@ static long stamp_tone(const work *w, const rec_view_page *v, box field)
 }
 
 int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *ref,
-                    const rec_page *p, int rot, const rec_registration *reg)
+                    const rec_page *p, const rec_registration *reg)
 {
     memset(out, 0, sizeof *out);
-    const rec_view_page *v = &p->o[rot];
+    const rec_page *v = p;
     const pkg_side *side = ref->side;
     work w = {.ref = ref, .width = ref->width, .height = ref->height, .dpi = ref->dpi,
               .darkest = &ref->darkest};

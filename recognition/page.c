@@ -1,7 +1,7 @@
 /* page.c - brings a scanned page into the form the other stages read:
  * 8-bit gray at the references' resolution, its paper level and ink mask,
- * a 50-dpi ink density map, all once as scanned and once turned 180
- * degrees: rec_page_prepare, rec_page_release. */
+ * and a 50-dpi ink density map as scanned and turned 180 degrees:
+ * rec_page_prepare, rec_page_release. */
 #include "recognition/recognition_internal.h"
 
 #include "core/error.h"
@@ -29,29 +29,29 @@ static int bright_percentile(const rec_buf *g)
     return 255;
 }
 
-static int fill_view(rec_view_page *v)
+static int fill_ink(rec_page *p)
 {
-    int rc = rec_buf_new(&v->ink, v->gray.width, v->gray.height);
+    int rc = rec_buf_new(&p->ink, p->gray.width, p->gray.height);
     if (rc)
         return rc;
-    for (int y = 0; y < v->gray.height; y++) {
-        const uint8_t *restrict g = v->gray.data + (size_t)y * v->gray.stride;
-        uint8_t *restrict d = v->ink.data + (size_t)y * v->ink.stride;
-        for (int x = 0; x < v->gray.width; x++)
-            d[x] = g[x] < v->ink_threshold ? 255 : 0;
+    for (int y = 0; y < p->gray.height; y++) {
+        const uint8_t *restrict g = p->gray.data + (size_t)y * p->gray.stride;
+        uint8_t *restrict d = p->ink.data + (size_t)y * p->ink.stride;
+        for (int x = 0; x < p->gray.width; x++)
+            d[x] = g[x] < p->ink_threshold ? 255 : 0;
     }
     return 0;
 }
 
-static int make_low(rec_view_page *v, double dpi)
+static int make_low(rec_buf *low, const rec_buf *ink, double dpi)
 {
-    int w = (int)lround(v->ink.width * REC_LOW_DPI / dpi);
-    int h = (int)lround(v->ink.height * REC_LOW_DPI / dpi);
-    int rc = rec_buf_new(&v->low, w < 1 ? 1 : w, h < 1 ? 1 : h);
+    int w = (int)lround(ink->width * REC_LOW_DPI / dpi);
+    int h = (int)lround(ink->height * REC_LOW_DPI / dpi);
+    int rc = rec_buf_new(low, w < 1 ? 1 : w, h < 1 ? 1 : h);
     if (rc)
         return rc;
-    cvs_view s = rec_view(&v->ink);
-    cvs_buf d = rec_cvbuf(&v->low);
+    cvs_view s = rec_view(ink);
+    cvs_buf d = rec_cvbuf(low);
     return cvs_resize_area(&s, &d);
 }
 
@@ -108,20 +108,14 @@ int rec_page_prepare(rec_page *p, const img *im, double dpi)
     memset(p, 0, sizeof *p);
     p->dpi = dpi;
     hash_sha256_pixels(p->sha256, im);
-    rec_view_page *v0 = &p->o[0], *v1 = &p->o[1];
-    int rc = gray_at(&v0->gray, im, dpi);
+    int rc = gray_at(&p->gray, im, dpi);
     if (rc)
         goto fail;
-    v0->bitonal = img_depth(im) == 1;
-    v0->paper = bright_percentile(&v0->gray);
-    v0->ink_threshold = rec_ink_threshold(v0->paper);
-    if ((rc = fill_view(v0)) || (rc = make_low(v0, dpi)))
-        goto fail;
-    v1->bitonal = v0->bitonal;
-    v1->paper = v0->paper;
-    v1->ink_threshold = v0->ink_threshold;
-    if ((rc = turned(&v1->gray, &v0->gray)) || (rc = turned(&v1->ink, &v0->ink)) ||
-        (rc = turned(&v1->low, &v0->low)))
+    p->bitonal = img_depth(im) == 1;
+    p->paper = bright_percentile(&p->gray);
+    p->ink_threshold = rec_ink_threshold(p->paper);
+    if ((rc = fill_ink(p)) || (rc = make_low(&p->low[0], &p->ink, dpi)) ||
+        (rc = turned(&p->low[1], &p->low[0])))
         goto fail;
     return 0;
 fail:
@@ -131,9 +125,8 @@ fail:
 
 void rec_page_release(rec_page *p)
 {
-    for (int i = 0; i < 2; i++) {
-        rec_buf_free(&p->o[i].gray);
-        rec_buf_free(&p->o[i].ink);
-        rec_buf_free(&p->o[i].low);
-    }
+    rec_buf_free(&p->gray);
+    rec_buf_free(&p->ink);
+    rec_buf_free(&p->low[0]);
+    rec_buf_free(&p->low[1]);
 }

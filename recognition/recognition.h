@@ -57,7 +57,7 @@ typedef struct {
                                     any style */
 } rec_options;
 
-#define REC_OPTIONS_INIT {0.5, 0.5, 0.12, 0.5, 0.012, 0.45}
+#define REC_OPTIONS_INIT {0.5, 0.5, 0.12, 0.4, 0.012, 0.45}
 
 typedef struct rec_engine rec_engine;
 

@@ -81,20 +81,19 @@ struct rec_engine {
     int n_layouts;
 };
 
-/* A page normalised for reading: gray at the reference resolution, in one
- * orientation (rot 0 as scanned, 1 turned 180 degrees). */
+/* A page normalised for reading: gray at the reference resolution as
+ * scanned, its ink, and 50-dpi ink density maps as scanned (low[0]) and
+ * turned 180 degrees (low[1]). Only the coarse stage looks at a turned page;
+ * after it, turning is folded into the affine map (rec_registration_unturn),
+ * so the full-resolution page is never copied turned. */
 typedef struct {
     rec_buf gray;
-    rec_buf ink;  /* 255 where gray < ink threshold */
-    rec_buf low;  /* ink density at REC_LOW_DPI */
-    int paper;    /* paper level (bright percentile) */
+    rec_buf ink;    /* 255 where gray < ink threshold */
+    rec_buf low[2]; /* ink density at REC_LOW_DPI: as scanned, turned */
+    int paper;      /* paper level (bright percentile) */
     int ink_threshold;
-    bool bitonal; /* came from a 1-bit image */
-} rec_view_page;
-
-typedef struct {
-    rec_view_page o[2]; /* [0] as scanned, [1] turned 180 degrees */
-    double dpi;         /* the resolution it was brought to */
+    bool bitonal;   /* came from a 1-bit image */
+    double dpi;     /* the resolution it was brought to */
     char sha256[HASH_HEX_LEN + 1];
 } rec_page;
 
@@ -113,10 +112,16 @@ typedef struct {
     bool ok;
 } rec_registration;
 
-int rec_register_coarse(rec_registration *r, const rec_ref *ref,
-                        const rec_view_page *v);
-int rec_register_refine(rec_registration *r, const rec_ref *ref,
-                        const rec_view_page *v);
+/* Coarse registration against a 50-dpi ink density map (as scanned or
+ * turned); the map is in that map's orientation, scaled to full-resolution
+ * pixels. */
+int rec_register_coarse(rec_registration *r, const rec_ref *ref, const rec_buf *low);
+/* The map of a turned page's registration made to address the page as
+ * scanned (width x height px): a point (X, Y) of the turned page is
+ * (width - 1 - X, height - 1 - Y) of the page. */
+void rec_registration_unturn(rec_registration *r, int width, int height);
+/* Refines each mark at full resolution on the page's ink as scanned. */
+int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page *p);
 
 /* identify.c */
 typedef struct {
@@ -158,7 +163,7 @@ typedef struct {
 } rec_side_result;
 
 int rec_ink_analyse(rec_side_result *out, const rec_engine *e,
-                    const rec_ref *ref, const rec_page *p, int rot,
+                    const rec_ref *ref, const rec_page *p,
                     const rec_registration *reg);
 void rec_side_result_release(rec_side_result *r);
 

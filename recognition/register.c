@@ -10,6 +10,7 @@
 #include "recognition/recognition_internal.h"
 
 #include "core/error.h"
+#include "core/log.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -91,12 +92,17 @@ static double max_residual_px(const double a[6], const pair *p, int n)
     return worst;
 }
 
-/* A ballot on a scanner is turned at most a few degrees and scaled a few
- * per cent; a fit outside that is a false match. */
+/* A ballot on a scanner is turned at most a few degrees (from upright or
+ * from upside down) and scaled a few per cent; a fit outside that is a
+ * false match. */
 static bool plausible(const double a[6])
 {
     double sx = hypot(a[0], a[3]), sy = hypot(a[1], a[4]);
     double angle = atan2(a[3], a[0]) * 57.29577951308232; /* degrees */
+    if (angle > 90)
+        angle -= 180;
+    else if (angle < -90)
+        angle += 180;
     double shear = (a[0] * a[1] + a[3] * a[4]) / (sx * sy);
     return sx > 0.93 && sx < 1.07 && sy > 0.93 && sy < 1.07 && fabs(angle) < 6 &&
            fabs(shear) < 0.03;
@@ -152,7 +158,7 @@ good:
     return true;
 }
 
-int rec_register_coarse(rec_registration *r, const rec_ref *ref, const rec_view_page *v)
+int rec_register_coarse(rec_registration *r, const rec_ref *ref, const rec_buf *low)
 {
     memset(r, 0, sizeof *r);
     if (ref->n_marks < 3)
@@ -168,15 +174,14 @@ int rec_register_coarse(rec_registration *r, const rec_ref *ref, const rec_view_
         int y1 = (int)ceil(mk->y_low + mk->tpl_low.height + search);
         if (x0 < 0) x0 = 0;
         if (y0 < 0) y0 = 0;
-        if (x1 > v->low.width) x1 = v->low.width;
-        if (y1 > v->low.height) y1 = v->low.height;
+        if (x1 > low->width) x1 = low->width;
+        if (y1 > low->height) y1 = low->height;
         if (x1 - x0 < mk->tpl_low.width || y1 - y0 < mk->tpl_low.height)
             continue;
-        cvs_view win = {v->low.data + (size_t)y0 * v->low.stride + x0, x1 - x0, y1 - y0,
-                        v->low.stride};
+        cvs_view win = {low->data + (size_t)y0 * low->stride + x0, x1 - x0, y1 - y0,
+                        low->stride};
         cvs_view tpl = rec_view(&mk->tpl_low);
-        int bx, by;
-        double score;
+        double bx, by, score;
         int rc = cvs_match_template(&win, &tpl, &bx, &by, &score);
         if (rc)
             return rc;
@@ -195,7 +200,14 @@ int rec_register_coarse(rec_registration *r, const rec_ref *ref, const rec_view_
     return 0;
 }
 
-int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_view_page *v)
+void rec_registration_unturn(rec_registration *r, int width, int height)
+{
+    double *a = r->a;
+    double t[6] = {-a[0], -a[1], width - 1 - a[2], -a[3], -a[4], height - 1 - a[5]};
+    memcpy(a, t, sizeof t);
+}
+
+int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page *v)
 {
     if (!r->ok)
         return 0;
@@ -217,8 +229,7 @@ int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_view_
         cvs_view src = rec_view(&v->ink);
         cvs_buf dst = rec_cvbuf(&win);
         rc = cvs_warp_affine(&src, &dst, m, 0);
-        int bx = 0, by = 0;
-        double score = 0;
+        double bx = 0, by = 0, score = 0;
         if (!rc) {
             cvs_view wv = rec_view(&win);
             cvs_view tv = rec_view(&mk->tpl);
@@ -227,6 +238,8 @@ int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_view_
         rec_buf_free(&win);
         if (rc)
             return rc;
+        log_debug("rec", "refine mark %d: offset %.2f, %.2f px, score %.3f", i, bx - margin,
+                  by - margin, score);
         if (score < MARK_MIN_SCORE)
             continue;
         /* Reference point mk + d (d = offset found) is where the page's

@@ -9,6 +9,7 @@
 #include "recognition/recognition_internal.h"
 
 #include "core/error.h"
+#include "core/log.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -303,9 +304,19 @@ int rec_sheet_read(rec_sheet **out, const rec_engine *e, const rec_page_in *page
         }
         const rec_match *m = best_rot(scores[p], r);
         rec_registration reg = m->reg;
-        if ((rc = rec_register_refine(&reg, &e->refs[r], &prepared[p].o[m->rot])))
+        if (m->rot)
+            rec_registration_unturn(&reg, prepared[p].gray.width, prepared[p].gray.height);
+        /* Twice: the second pass starts from marks already within a pixel,
+         * so the windows it compares are sampled where the page really is. */
+        for (int pass = 0; pass < 2 && !rc; pass++)
+            rc = rec_register_refine(&reg, &e->refs[r], &prepared[p]);
+        if (rc)
             goto done;
-        if ((rc = rec_ink_analyse(&res[p], e, &e->refs[r], &prepared[p], m->rot, &reg)))
+        log_debug("rec", "page %d: %s %s rot %d dice %.3f marks %d score %.3f residual %.2f mm "
+                  "a = [%.5f %.5f %.2f; %.5f %.5f %.2f]", p + 1, e->refs[r].style->id,
+                  e->refs[r].side->name, m->rot, m->dice, reg.n_marks, reg.mark_score,
+                  reg.residual_mm, reg.a[0], reg.a[1], reg.a[2], reg.a[3], reg.a[4], reg.a[5]);
+        if ((rc = rec_ink_analyse(&res[p], e, &e->refs[r], &prepared[p], &reg)))
             goto done;
         refs[p] = &e->refs[r];
         s->pages[p].side = e->refs[r].side->name;

@@ -52,8 +52,18 @@ extern "C" int cvs_resize_area(const cvs_view *src, const cvs_buf *dst)
     }
 }
 
+// Offset of a parabola's vertex through (-1, a), (0, b), (1, c), in -0.5..0.5.
+static double vertex(double a, double b, double c)
+{
+    double den = a - 2 * b + c;
+    if (!(den < 0))
+        return 0;
+    double d = 0.5 * (a - c) / den;
+    return d < -0.5 ? -0.5 : d > 0.5 ? 0.5 : d;
+}
+
 extern "C" int cvs_match_template(const cvs_view *src, const cvs_view *tpl,
-                                  int *best_x, int *best_y, double *best_score)
+                                  double *best_x, double *best_y, double *best_score)
 {
     *best_x = *best_y = 0;
     *best_score = 0;
@@ -69,8 +79,15 @@ extern "C" int cvs_match_template(const cvs_view *src, const cvs_view *tpl,
         // A flat window gives NaN or inf; it matches nothing.
         if (!(mx >= -1.0 && mx <= 1.0 + 1e-6))
             mx = 0;
-        *best_x = loc.x;
-        *best_y = loc.y;
+        double fx = loc.x, fy = loc.y;
+        if (loc.x > 0 && loc.x < res.cols - 1)
+            fx += vertex(res.at<float>(loc.y, loc.x - 1), res.at<float>(loc.y, loc.x),
+                         res.at<float>(loc.y, loc.x + 1));
+        if (loc.y > 0 && loc.y < res.rows - 1)
+            fy += vertex(res.at<float>(loc.y - 1, loc.x), res.at<float>(loc.y, loc.x),
+                         res.at<float>(loc.y + 1, loc.x));
+        *best_x = fx;
+        *best_y = fy;
         *best_score = mx;
         return 0;
     } catch (const cv::Exception &e) {

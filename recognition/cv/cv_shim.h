@@ -40,10 +40,11 @@ typedef struct {
 int cvs_resize_area(const cvs_view *src, const cvs_buf *dst);
 
 /* Slides tpl over src (src at least as large as tpl) and reports the
- * top-left offset with the highest TM_CCOEFF_NORMED score (-1..1).
- * A flat template or window scores 0. */
-int cvs_match_template(const cvs_view *src, const cvs_view *tpl, int *best_x,
-                       int *best_y, double *best_score);
+ * top-left offset with the highest TM_CCOEFF_NORMED score (-1..1), to a
+ * fraction of a pixel: a parabola through the peak and its neighbours in
+ * each direction. A flat template or window scores 0. */
+int cvs_match_template(const cvs_view *src, const cvs_view *tpl, double *best_x,
+                       double *best_y, double *best_score);
 
 /* dst(x, y) = src(m[0]*x + m[1]*y + m[2], m[3]*x + m[4]*y + m[5]),
  * bilinear, `border` outside src. m maps destination to source pixels. */
