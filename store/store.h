@@ -67,7 +67,10 @@ enum {
  * open), TELLE_EFORMAT (not a telle store, or a newer schema), TELLE_ENOMEM.
  * Close with st_db_close. One st_db per thread: connections are not shared. */
 int st_db_open(st_db **out, const char *path, int flags);
+/* Closes the connection and frees db; accepts NULL. */
 void st_db_close(st_db *db);
+
+/* The file name given to st_db_open (owned by db; used in messages). */
 const char *st_db_path(const st_db *db);
 
 /* The underlying connection (a `sqlite3 *`), owned by db. verify/ uses it

@@ -59,6 +59,8 @@ typedef enum {
     VQ_ITEM_DECIDED,        /* decided (a rejection: confirmed) */
 } vq_item_state;
 
+/* "machine", "open", "reject_proposed", "decided" (the names the page
+ * and the CLI show). */
 const char *vq_item_state_name(vq_item_state s);
 
 /* One sheet of a batch as derived from its record and the events. All

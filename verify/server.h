@@ -37,7 +37,11 @@ typedef struct {
  * 0, TELLE_EINVAL (bad address), TELLE_EIO (cannot bind, cannot open the
  * store). */
 int vq_server_start(vq_server **out, const vq_server_options *opts);
+/* The port bound (the chosen one when opts->port was 0). */
 int vq_server_port(const vq_server *s);
+
+/* Stops serving (waits for requests under way), closes the store
+ * connections and frees s. Accepts NULL. */
 void vq_server_stop(vq_server *s);
 
 #endif
