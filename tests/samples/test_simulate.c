@@ -156,13 +156,14 @@ START_TEST(truth_names_the_sheets_pages_and_ink)
     o.voter.p_blank_style = 0;
     o.voter.p_all_lists_style = 0;
     o.voter.p_wrong_election = 0;
+    o.voter.p_outside = 1.0;
     simulate("t", 3, 7, &o);
     char path[600];
     snprintf(path, sizeof path, "%s/t/truth.jsonl", tmp_dir);
     FILE *f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
     char line[65536];
-    int n = 0, marks_checked = 0;
+    int n = 0, marks_checked = 0, writing_checked = 0;
     iio_reader *rd = NULL;
     char cur[64] = "";
     while (fgets(line, sizeof line, f)) {
@@ -207,12 +208,36 @@ START_TEST(truth_names_the_sheets_pages_and_ink)
         ck_assert_int_ge((int)json_array_size(marks), pv);
         for (size_t i = 0; i < json_array_size(pages); i++) {
             json_t *pg = json_array_get(pages, i);
-            if (strcmp(json_string_value(json_object_get(pg, "side")),
-                       "inside") != 0)
-                continue;
+            const char *side = json_string_value(json_object_get(pg, "side"));
             img *im = NULL;
             ck_assert_int_eq(iio_reader_read(&im, rd,
                 (int)json_integer_value(json_object_get(pg, "page"))), 0);
+            /* every piece of writing outside the fields is ink on its side */
+            json_t *wo = json_object_get(t, "writing_outside");
+            for (size_t k = 0; k < json_array_size(wo); k++) {
+                json_t *w = json_array_get(wo, k);
+                if (strcmp(json_string_value(json_object_get(w, "side")),
+                           side) != 0)
+                    continue;
+                json_t *bb = json_object_get(w, "bbox_mm");
+                double x = json_number_value(json_array_get(bb, 0));
+                double y = json_number_value(json_array_get(bb, 1));
+                double bw = json_number_value(json_array_get(bb, 2));
+                double bh = json_number_value(json_array_get(bb, 3));
+                int hit = 0;
+                for (double u = x; u <= x + bw && !hit; u += 0.3) {
+                    double sx, sy;
+                    apply(json_object_get(pg, "affine_mm"), u, y + bh / 2,
+                          &sx, &sy);
+                    hit = ink_near(im, sx, sy, bh / 2);
+                }
+                ck_assert_msg(hit, "%s: no ink at writing %zu", want, k);
+                writing_checked++;
+            }
+            if (strcmp(side, "inside") != 0) {
+                img_free(im);
+                continue;
+            }
             ck_assert_int_eq(img_depth(im), 1);
             ck_assert(fabs(img_dpi_x(im) - 200) < 0.01);
             /* a scan of 305 x 220 mm, as the devset's */
@@ -245,6 +270,7 @@ START_TEST(truth_names_the_sheets_pages_and_ink)
     iio_reader_close(rd);
     ck_assert_int_eq(n, 6);
     ck_assert_int_gt(marks_checked, 0);
+    ck_assert_int_ge(writing_checked, 6);
 }
 END_TEST
 
