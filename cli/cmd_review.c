@@ -13,6 +13,9 @@
  *
  *   cmd_review
  */
+/* realpath is XSI. */
+#define _XOPEN_SOURCE 700
+
 #include "cli/commands.h"
 
 #include "core/error.h"
@@ -496,13 +499,24 @@ int cmd_review(int argc, char **argv)
             rc = R_QUIET;
         } else {
             int n = 0, r = 0;
-            vq_batch_info info = {o.batch, o.election, o.krets, o.category, o.archive};
+            /* Archive paths are stored absolute, so `telle serve` finds the
+             * images from any working directory. */
+            char *archive = o.archive ? realpath(o.archive, NULL) : NULL;
+            if (o.archive && archive == NULL) {
+                fprintf(stderr, "telle review load: --archive %s: %s\n", o.archive,
+                        strerror(errno));
+                rc = R_QUIET;
+                goto loaded;
+            }
+            vq_batch_info info = {o.batch, o.election, o.krets, o.category, archive};
             rc = vq_batch_load(&n, &r, db, o.as ? o.as : "system", &info, text,
                                o.pos[0]);
+            free(archive);
             if (rc == 0)
                 printf("batch %s (%s, krets %s, %s): %d sheets, %d for review\n",
                        o.batch, o.election, o.krets, o.category, n, r);
         }
+    loaded:
         json_decref(first);
         free(text);
     } else if (strcmp(sub, "list") == 0) {
