@@ -5,7 +5,8 @@
 // including a write-in found by name search and a rejection that the
 // proposer cannot confirm and a second operator does; the batch is
 // committed from the keyboard and its tallies are checked against the
-// records and the decisions made. An auditor sees the item read-only.
+// records and the decisions made; an undo reopens it and it is committed
+// again. An auditor sees the item read-only.
 //
 // Env: TELLE_BIN, TELLE_SOURCE_DIR (set by CTest); TELLE_SCREENSHOT_OUT to
 // also write the ballot view screenshot there (docs/verify-ballot-view.png).
@@ -280,6 +281,24 @@ async function currentItem(page) {
       const [code, no] = key.split(' ');
       assert.strictEqual(t.lists[code].write_ins_received[no], 1, 'write-in to ' + key);
     }
+    // Undo by keyboard reopens the committed batch; the item is decided
+    // again (blank) and the batch committed again with the new counts.
+    ola.on('dialog', (d) => d.accept('stempel funnet på baksiden'));
+    await ola.click(`#items tr[data-item="${rejected.id}"]`);
+    await ola.waitForSelector('#view-item:not([hidden])');
+    await ola.keyboard.press('u');
+    await ola.waitForFunction(() => document.getElementById('item-state').textContent === 'open');
+    await ola.keyboard.press('b');
+    assert.strictEqual(await afterDecision(ola, String(rejected.id)), null);
+    assert.strictEqual(await ola.textContent('#batch-state'), 'open');
+    await ola.waitForFunction(() => !document.getElementById('commit').disabled);
+    await ola.keyboard.press('c');
+    await ola.waitForFunction(() => document.getElementById('batch-state').textContent === 'committed');
+    const t2 = await ola.evaluate(async (b) => (await fetch('/api/tallies?batch=' + b)).json(), BATCH);
+    assert.strictEqual(t2.rejected, 0);
+    assert.strictEqual(t2.blank, expect.blank + 1);
+    assert.strictEqual(t2.approved, expect.approved);
+
     // The committed event carries the same tallies, and the chain is whole.
     const verify = telle(['review', 'verify', '--db', db]);
     assert(/chain whole/.test(verify), verify);
