@@ -525,6 +525,44 @@ static smp_text *plan_text(plan_ctx *c, int side, const char *s, double x,
     return t;
 }
 
+/* A name struck through: one pen line across a candidate's name, a change
+ * that does not count (domain.md) but is ink no field explains. */
+static void plan_strike(plan_ctx *c, const smp_ballot *b)
+{
+    smp_sheet *sh = c->sh;
+    smp_rng *rng = c->rng;
+    if (sh->n_marks >= (int)(sizeof sh->marks / sizeof sh->marks[0]))
+        return;
+    int n = c->list->n_candidates;
+    const pkg_region *r = find_region(b, SMP_SIDE_INSIDE, PKG_REGION_VOTE_BOX,
+                                      1 + smp_rng_int(rng, n), NULL);
+    smp_mark *m = &sh->marks[sh->n_marks++];
+    memset(m, 0, sizeof *m);
+    m->type = SMP_MARK_SLASH;
+    m->side = SMP_SIDE_INSIDE;
+    m->darkness = 1.0;
+    m->width_mm = c->pen_w;
+    double x0 = r->rect.x + r->rect.w + smp_rng_range(rng, 1.5, 4.0);
+    double y0 = r->rect.y + r->rect.h * 0.55 + smp_rng_range(rng, -0.4, 0.4);
+    double len = smp_rng_range(rng, 22, 40);
+    mark_pt(m, x0, y0);
+    mark_pt(m, x0 + len * 0.5, y0 + smp_rng_range(rng, -0.5, 0.5));
+    mark_pt(m, x0 + len, y0 + smp_rng_range(rng, -0.8, 0.8));
+    span sp;
+    span_init(&sp);
+    for (int i = 0; i < m->n_pts; i++)
+        span_add(&sp, m->pts[i][0], m->pts[i][1], m->width_mm / 2);
+    span_box(&sp, m->bbox);
+    json_array_append_new(c->outside,
+                          json_pack("{s:s, s:o, s:s, s:s, s:i}", "side",
+                                    "inside", "bbox_mm", box_json(m->bbox),
+                                    "kind", "strike", "text", "",
+                                    "candidate", r->candidate));
+    add_unique(c->must, "writing_outside_field");
+    add_unique(c->cases, "writing_outside");
+    add_unique(c->cases, "outside_strike");
+}
+
 /* Writing that no field explains, of a kind chosen at random. */
 static void plan_outside(plan_ctx *c, const smp_ballot *b)
 {
@@ -532,12 +570,17 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
                                   "Bestemor", "Fjordvik!", "Nei", "Godt valg"};
     static const char *SHORT[] = {"OK", "Ja", "!!", "7", "Nei"};
     static const char *KINDS[] = {"margin", "between_rows", "fold", "number",
-                                  "bottom", "outside_side", "header"};
+                                  "bottom", "outside_side", "header",
+                                  "strike"};
     smp_rng *rng = c->rng;
-    int k = smp_rng_int(rng, 7);
-    /* "number" needs candidate rows */
-    if (k == 3 && !c->list)
+    int k = smp_rng_int(rng, 8);
+    /* "number" and "strike" need candidate rows */
+    if ((k == 3 || k == 7) && !c->list)
         k = 2;
+    if (k == 7) {
+        plan_strike(c, b);
+        return;
+    }
     int side = SMP_SIDE_INSIDE;
     char buf[32];
     const char *s = WORDS[smp_rng_int(rng, 8)];
@@ -570,7 +613,8 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
         /* right of the name: names end within 75 mm of their box */
         x = r->rect.x + smp_rng_range(rng, 74, 86);
         y = r->rect.y + r->rect.h;
-        size = smp_rng_range(rng, 5.0, 6.5);
+        /* digits are smaller than capitals in most hands: 3.5-4.5 mm */
+        size = smp_rng_range(rng, 6.5, 8.0);
         ang = 0;
         break;
     }
