@@ -190,12 +190,16 @@ static int scan_page(img **out, paper *p, const affine *m, canvas cv,
                 c[0] = c[1] = c[2] = BACKGROUND;
             } else {
                 double fx = qx - x0, fy = qy - y0;
-                const uint32_t *r0 = (const uint32_t *)(const void *)(data + (size_t)y0 * stride);
-                const uint32_t *r1 = (const uint32_t *)(const void *)(data + (size_t)(y0 + 1) * stride);
+                const unsigned char *b0 = data + (size_t)y0 * stride;
+                const uint32_t *r0 = (const uint32_t *)(const void *)b0;
+                const uint32_t *r1 =
+                    (const uint32_t *)(const void *)(b0 + stride);
                 for (int k = 0; k < 3; k++) {
                     int sh = 16 - 8 * k;
-                    double p00 = (r0[x0] >> sh) & 255, p01 = (r0[x0 + 1] >> sh) & 255;
-                    double p10 = (r1[x0] >> sh) & 255, p11 = (r1[x0 + 1] >> sh) & 255;
+                    double p00 = (r0[x0] >> sh) & 255;
+                    double p01 = (r0[x0 + 1] >> sh) & 255;
+                    double p10 = (r1[x0] >> sh) & 255;
+                    double p11 = (r1[x0 + 1] >> sh) & 255;
                     c[k] = (p00 * (1 - fx) + p01 * fx) * (1 - fy) +
                            (p10 * (1 - fx) + p11 * fx) * fy;
                 }
@@ -204,7 +208,8 @@ static int scan_page(img **out, paper *p, const affine *m, canvas cv,
             if (channels == 3) {
                 for (int k = 0; k < 3; k++) {
                     double val = c[k] + n;
-                    row[3 * u + k] = (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : lround(val));
+                    row[3 * u + k] =
+                        (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : lround(val));
                 }
             } else {
                 double l = 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2] + n;
@@ -382,8 +387,9 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
     double off[2][2];
     affine m[2];
     for (int side = 0; side < 2; side++) {
-        off[side][0] = smp_round2(smp_rng_range(rng, -o->max_print_offset_mm, o->max_print_offset_mm));
-        off[side][1] = smp_round2(smp_rng_range(rng, -o->max_print_offset_mm, o->max_print_offset_mm));
+        double po = o->max_print_offset_mm;
+        off[side][0] = smp_round2(smp_rng_range(rng, -po, po));
+        off[side][1] = smp_round2(smp_rng_range(rng, -po, po));
     }
     /* the first page scanned gets (skew, dx); the other side, seen from
      * below, the mirrored skew and sideways shift */
@@ -442,14 +448,20 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
         img_free(im);
         im = NULL;
         (*page)++;
-        double sk = atan2(m[side].c, m[side].a) * 180 / SIM_PI - (rot ? 180 : 0);
-        if (sk < -180) sk += 360;
-        json_object_set_new(skews, smp_side_name(side), json_real(round(sk * 1000) / 1000));
-        json_object_set_new(affs, smp_side_name(side), affine_json(&m[side], off[side][0], off[side][1]));
-        json_array_append_new(pages, json_pack("{s:s, s:i, s:s, s:i, s:o}", "file", file,
-                                               "page", *page, "side", smp_side_name(side),
-                                               "rotated", rot ? 180 : 0, "affine_mm",
-                                               affine_json(&m[side], off[side][0], off[side][1])));
+        double sk = atan2(m[side].c, m[side].a) * 180 / SIM_PI -
+                    (rot ? 180 : 0);
+        if (sk < -180)
+            sk += 360;
+        const char *name = smp_side_name(side);
+        json_object_set_new(skews, name, json_real(round(sk * 1000) / 1000));
+        json_object_set_new(affs, name,
+                            affine_json(&m[side], off[side][0], off[side][1]));
+        json_array_append_new(
+            pages, json_pack("{s:s, s:i, s:s, s:i, s:o}", "file", file, "page",
+                             *page, "side", name, "rotated", rot ? 180 : 0,
+                             "affine_mm",
+                             affine_json(&m[side], off[side][0],
+                                         off[side][1])));
     }
     for (int side = 0; side < 2; side++)
         json_object_set_new(offs, smp_side_name(side),

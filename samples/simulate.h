@@ -6,9 +6,9 @@
  * shifted by a print offset of up to 1 mm, the voter's ink on top), gets
  * bleed-through of the other side and a fold crease when chosen, and is
  * then placed on the scanner's canvas (page + 4 mm / 5 mm margins, or one
- * that fits the worst case) by an affine map: skew, shift, scale and an optional 180 degree turn; the back
- * side mirrors the front's skew and sideways shift, as the same sheet seen
- * from below does. Gaussian noise is added, and the page is kept as 8-bit
+ * that fits the worst case) by an affine map: skew, shift, scale and an
+ * optional 180 degree turn; the back side mirrors the front's skew and
+ * sideways shift, as the same sheet seen from below does. Gaussian noise is added, and the page is kept as 8-bit
  * gray, RGB, or thresholded to 1 bit (ink where the luma is below
  * `threshold`) and written as CCITT G4. A batch is one multi-page TIFF, in
  * duplex order, optionally starting with a label sheet whose Code 128

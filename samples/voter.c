@@ -923,7 +923,8 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
             int k = v < 0.45 ? 1 : 2;
             int first = smp_rng_int(rng, nl);
             for (int i = 0; i < k; i++) {
-                const pkg_list *l = &c.el->lists[(first + i * (1 + smp_rng_int(rng, nl - 1))) % nl];
+                int step = i * (1 + smp_rng_int(rng, nl - 1));
+                const pkg_list *l = &c.el->lists[(first + step) % nl];
                 const pkg_region *r = find_region(b, SMP_SIDE_INSIDE,
                                                   PKG_REGION_VOTE_BOX, 0,
                                                   l->code);
