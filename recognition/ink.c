@@ -34,6 +34,10 @@
 /* Page ink for writing: darker than 75 % of the paper (blue and black pen
  * on any paper tint; a faint pencil line in a gray scan too). */
 #define WRITING_INK_FRACTION 75
+/* In a gray or colour scan, a mark's ink darker than 40 % of the paper is
+ * pen pressed on paper; an erased or faint trace (60 % and lighter of the
+ * pen's darkness) stays above. */
+#define MARK_DARK_FRACTION 40
 /* A mark may overshoot its box by this much and still be the box's mark;
  * a component reaching further than OVERSHOOT_MAX_MM beyond the box is
  * writing that happens to touch it. */
@@ -42,6 +46,11 @@
 /* Components whose boxes come closer than this belong to one entry: the
  * gap between handwritten letters and words of one name. */
 #define GROUP_MM 2.0
+/* A fold crease: within CREASE_NEAR_MM of the fold axis, at most
+ * CREASE_MAX_WIDTH_MM thick and at least CREASE_MIN_LENGTH_MM long. */
+#define CREASE_NEAR_MM 3.0
+#define CREASE_MAX_WIDTH_MM 1.0
+#define CREASE_MIN_LENGTH_MM 5.0
 /* Components of at most this many pixels are specks: noise or a faint
  * stamp's dots. */
 #define SPECK_PX 2
@@ -173,6 +182,20 @@ static int count_entries(const cvs_component *comps, int n, const int *kind, int
     return entries;
 }
 
+/* A box of ink that is a fold crease (see CREASE_*). */
+static bool is_crease(const pkg_style *st, double dpi, box b)
+{
+    double fold_x = pkg_mm_to_px(st->page_w_mm / 2, dpi);
+    double fold_y = pkg_mm_to_px(st->page_h_mm / 2, dpi);
+    double near_fold = pkg_mm_to_px(CREASE_NEAR_MM, dpi);
+    double thin = pkg_mm_to_px(CREASE_MAX_WIDTH_MM, dpi);
+    double length = pkg_mm_to_px(CREASE_MIN_LENGTH_MM, dpi);
+    int w = b.x1 - b.x0, h = b.y1 - b.y0;
+    bool vertical = w <= thin && h >= length && fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
+    bool horizontal = h <= thin && w >= length && fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
+    return vertical || horizontal;
+}
+
 typedef struct {
     const rec_ref *ref;
     int width, height;
@@ -224,21 +247,29 @@ static int build_residual(work *w, const rec_page *v, const rec_registration *re
 }
 
 /* Share of the box's interior, away from its printed border, that carries
- * unexplained ink. */
-static double box_score(const work *w, const pkg_region *reg)
+ * unexplained ink; and the share of that ink that is dark (pen pressed on
+ * paper, not an erased or faint trace). A bitonal scan's ink is all dark. */
+static double box_score(const work *w, const rec_page *v, const pkg_region *reg,
+                        double *dark_share)
 {
     box b = clip(rect_px(&reg->rect, w->dpi, 0), w->width, w->height);
-    long inked = 0, open = 0;
+    long inked = 0, open = 0, dark = 0;
+    int strong = v->bitonal ? 256 : v->paper * MARK_DARK_FRACTION / 100;
     for (int y = b.y0; y < b.y1; y++) {
         const uint8_t *dk = w->darkest->data + (size_t)y * w->darkest->stride;
         const uint8_t *rs = w->resid.data + (size_t)y * w->resid.stride;
+        const uint8_t *g = w->warped.data + (size_t)y * w->warped.stride;
         for (int x = b.x0; x < b.x1; x++) {
             if (dk[x] < w->print_level)
                 continue;
             open++;
-            inked += rs[x] != 0;
+            if (rs[x]) {
+                inked++;
+                dark += g[x] < strong;
+            }
         }
     }
+    *dark_share = inked > 0 ? (double)dark / (double)inked : 0.0;
     return open > 0 ? (double)inked / (double)open : 0.0;
 }
 
@@ -347,13 +378,20 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
                           kind[c] == 0 ? "writing" : kind[c] == 1 ? "mark"
                                                    : kind[c] == 2 ? "stamp" : "speck");
 
+    /* Fold creases: thin straight lines along a fold axis (the middle of
+     * the sheet, either way) are the paper's, not ink. Letters written
+     * across the fold are not thin and stay writing. */
+    for (int c = 0; c < n_comps; c++)
+        if (kind[c] == 0 && is_crease(ref->style, w.dpi, comp_box(&comps[c])))
+            kind[c] = 3;
+
     /* Vote boxes. */
     for (int i = 0; i < side->n_regions; i++) {
         const pkg_region *r = &side->regions[i];
         if (r->type != PKG_REGION_VOTE_BOX)
             continue;
         out->boxes[out->n_boxes].region = i;
-        out->boxes[out->n_boxes].score = box_score(&w, r);
+        out->boxes[out->n_boxes].score = box_score(&w, v, r, &out->boxes[out->n_boxes].dark);
         {
             /* How far the box's mark reaches: its components' joint extent
              * over the box's size. */
@@ -526,6 +564,8 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         if (ink < min_ink_px)
             continue;
         double cx = (gb.x0 + gb.x1) / 2.0, cy = (gb.y0 + gb.y1) / 2.0;
+        if (is_crease(ref->style, w.dpi, gb))
+            continue; /* a dashed crease: its pieces grouped along the fold */
         rec_where where = REC_IN_OUTSIDE;
         for (int i = 0; i < side->n_regions; i++) {
             const pkg_region *r = &side->regions[i];

@@ -52,12 +52,14 @@ typedef struct {
                                     marked */
     double mark_min_extent;      /* a dot (compact) is marginal, a cross,
                                     tick, slash or fill spans the box */
+    double mark_min_dark;        /* share of a mark's ink that must be dark
+                                    pen: an erased cross is marginal */
     double mark_empty;           /* box score below: empty; between: marginal */
     double min_page_match;       /* Dice below this: the page is no side of
                                     any style */
 } rec_options;
 
-#define REC_OPTIONS_INIT {0.5, 0.5, 0.12, 0.4, 0.012, 0.45}
+#define REC_OPTIONS_INIT {0.5, 0.5, 0.08, 0.4, 0.5, 0.012, 0.45}
 
 typedef struct rec_engine rec_engine;
 

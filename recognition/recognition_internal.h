@@ -149,6 +149,7 @@ typedef struct {
     int region;    /* index of the vote_box region in the side */
     double score;  /* share of the open interior inked, 0..1 */
     double extent; /* span of the mark's components / box size */
+    double dark;   /* share of the box's ink that is dark (pen, not trace) */
 } rec_box_score;
 
 typedef struct {

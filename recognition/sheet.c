@@ -139,7 +139,8 @@ static int assemble(rec_sheet *s, const rec_engine *e, const rec_ref *const *ref
             m->list = reg->list;
             m->score = r->boxes[b].score;
             m->state = (m->score >= e->opt.mark_marked &&
-                        r->boxes[b].extent >= e->opt.mark_min_extent) ? REC_MARKED
+                        r->boxes[b].extent >= e->opt.mark_min_extent &&
+                        r->boxes[b].dark >= e->opt.mark_min_dark) ? REC_MARKED
                        : m->score >= e->opt.mark_empty ? REC_MARGINAL
                                                        : REC_EMPTY;
             if (m->state == REC_MARGINAL)

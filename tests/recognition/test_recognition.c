@@ -134,6 +134,54 @@ START_TEST(noise_is_not_writing)
 }
 END_TEST
 
+START_TEST(fold_crease_is_not_writing_but_letters_on_it_are)
+{
+    /* A dashed crease along the fold of both sides, in a gray scan. */
+    scan_look gray = PLAIN;
+    gray.bitonal = false;
+    drawing in = draw_begin(pkg, "KS-AP", "inside");
+    drawing out = draw_begin(pkg, "KS-AP", "outside");
+    const pkg_region *f = draw_region(pkg, "KS-AP", "outside", PKG_REGION_STAMP_FIELD);
+    draw_stamp(&out, f->rect.x + f->rect.w / 2, f->rect.y + f->rect.h / 2);
+    double fold = pkg_style_find(pkg, "KS-AP")->page_w_mm / 2;
+    for (double y = 5; y < 205; y += 12) {
+        draw_line(&in, fold, y, fold + 0.1, y + 8, 0.35, 90);
+        draw_line(&out, fold, y, fold + 0.1, y + 8, 0.35, 90);
+    }
+    img *pi = draw_scan(&in, &gray), *po = draw_scan(&out, &gray);
+    json_t *r = read_sheet(pi, po, "KS");
+    ck_assert_str_eq(outcome(r), "approved");
+    json_decref(r);
+    /* Letters written across the fold are writing, crease or not. */
+    draw_scribble(&in, fold - 6, 120, 12, 4);
+    pi = draw_scan(&in, &gray);
+    po = draw_scan(&out, &gray);
+    r = read_sheet(pi, po, "KS");
+    ck_assert(has_reason(r, "writing_outside_field"));
+    json_decref(r);
+    draw_end(&in);
+    draw_end(&out);
+}
+END_TEST
+
+START_TEST(erased_cross_in_gray_is_marginal)
+{
+    /* A cross rubbed out: light gray strokes, not pen pressed on paper. */
+    scan_look gray = PLAIN;
+    gray.bitonal = false;
+    drawing d = draw_begin(pkg, "KS-SP", "inside");
+    pkg_rect_mm b = draw_box_of(pkg, "KS-SP", 3, NULL);
+    draw_line(&d, b.x + 0.4, b.y + 0.4, b.x + b.w - 0.4, b.y + b.h - 0.4, 0.45, 120);
+    draw_line(&d, b.x + b.w - 0.4, b.y + 0.4, b.x + 0.4, b.y + b.h - 0.4, 0.45, 120);
+    img *in = draw_scan(&d, &gray);
+    draw_end(&d);
+    json_t *r = read_sheet(in, stamped_outside("KS-SP", &gray), "KS");
+    ck_assert(has_reason(r, "marginal_mark"));
+    ck_assert_int_eq(json_array_size(json_object_get(r, "personal_votes")), 0);
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(blank_ballot_is_blank)
 {
     json_t *r = read_sheet(inside_with_crosses("KS-BLANK", NULL, 0, &PLAIN), stamped_outside("KS-BLANK", &PLAIN), "KS");
@@ -381,6 +429,8 @@ int main(void)
     tcase_add_test(tc, outside_first_turned_and_gray);
     tcase_add_test(tc, noise_is_not_writing);
     tcase_add_test(tc, blank_ballot_is_blank);
+    tcase_add_test(tc, fold_crease_is_not_writing_but_letters_on_it_are);
+    tcase_add_test(tc, erased_cross_in_gray_is_marginal);
     tcase_add_test(tc, all_lists_ballot_one_none_two);
     tcase_add_test(tc, dot_in_a_box_is_marginal);
     tcase_add_test(tc, write_in_in_field);
