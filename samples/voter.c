@@ -536,6 +536,8 @@ static void plan_strike(plan_ctx *c, const smp_ballot *b)
     int n = c->list->n_candidates;
     const pkg_region *r = find_region(b, SMP_SIDE_INSIDE, PKG_REGION_VOTE_BOX,
                                       1 + smp_rng_int(rng, n), NULL);
+    if (!r)
+        return;
     smp_mark *m = &sh->marks[sh->n_marks++];
     memset(m, 0, sizeof *m);
     m->type = SMP_MARK_SLASH;
@@ -575,7 +577,7 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
     smp_rng *rng = c->rng;
     int k = smp_rng_int(rng, 8);
     /* "number" and "strike" need candidate rows */
-    if ((k == 3 || k == 7) && !c->list)
+    if ((k == 3 || k == 7) && (!c->list || c->list->n_candidates == 0))
         k = 2;
     if (k == 7) {
         plan_strike(c, b);
@@ -664,6 +666,8 @@ static void plan_votes(plan_ctx *c, const smp_ballot *b,
     smp_rng *rng = c->rng;
     int n = c->list->n_candidates;
     char used[256] = {0};
+    if (n == 0)
+        return;
     if (smp_rng_chance(rng, o->p_personal_votes)) {
         int k = 1 + smp_rng_int(rng, n < 5 ? n : 5);
         for (int i = 0; i < k; i++) {
@@ -727,24 +731,54 @@ static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
         side = SMP_SIDE_OUTSIDE;
         f = find_region(b, side, PKG_REGION_WRITE_IN_FIELD, 0, NULL);
     }
-    if (!f || f->n_rows == 0 || c->el->n_lists < 2)
+    /* the other lists that have candidates */
+    const pkg_list *others[64];
+    int n_others = 0;
+    for (int i = 0; i < c->el->n_lists && n_others < 64; i++)
+        if (&c->el->lists[i] != c->list && c->el->lists[i].n_candidates > 0)
+            others[n_others++] = &c->el->lists[i];
+    if (!f || f->n_rows == 0 || n_others == 0)
         return;
+    static const char *NOBODY[] = {"KARI NORDMANN", "OLA NORDMANN",
+                                   "PETTER SMART"};
     int k = too_many ? f->n_rows + 1 : 1 + smp_rng_int(rng, f->n_rows);
     int overrun = smp_rng_chance(rng, 0.3) ? smp_rng_int(rng, k) : -1;
     if (overrun == f->n_rows)
         overrun = -1;
     for (int i = 0; i < k; i++) {
-        const pkg_list *l;
-        do {
-            l = &c->el->lists[smp_rng_int(rng, c->el->n_lists)];
-        } while (l == c->list);
-        const pkg_candidate *cand = &l->candidates[smp_rng_int(rng, l->n_candidates)];
+        /* mostly a candidate of another list; sometimes one of the
+         * ballot's own list (ignored in the count) or a name that is no
+         * candidate (does not count) */
+        const pkg_list *l = others[smp_rng_int(rng, n_others)];
+        double v = smp_rng_unit(rng);
+        int own = v < 0.08 && c->list && c->list->n_candidates > 0;
+        int nobody = !own && v < 0.12;
+        if (own)
+            l = c->list;
+        const pkg_candidate *cand =
+            &l->candidates[smp_rng_int(rng, l->n_candidates)];
         char name[128], party[96];
-        upper_utf8(name, sizeof name, cand->name);
-        if (smp_rng_chance(rng, 0.5))
-            upper_utf8(party, sizeof party, l->code);
+        if (nobody)
+            snprintf(name, sizeof name, "%s", NOBODY[smp_rng_int(rng, 3)]);
         else
+            upper_utf8(name, sizeof name, cand->name);
+        /* some write an initial for the first name: "M. RØNNEBERG" */
+        const char *sp = strchr(name, ' ');
+        if (!nobody && sp && smp_rng_chance(rng, 0.12)) {
+            char init[128];
+            int n1 = utf8_len((unsigned char)name[0]);
+            snprintf(init, sizeof init, "%.*s.%s", n1, name, sp);
+            snprintf(name, sizeof name, "%s", init);
+        }
+        double pv = smp_rng_unit(rng);
+        if (pv < 0.45)
+            upper_utf8(party, sizeof party, l->code);
+        else if (pv < 0.85)
             upper_utf8(party, sizeof party, l->name);
+        else if (pv < 0.95)
+            snprintf(party, sizeof party, "%c", l->code[0]);
+        else
+            party[0] = '\0';
         int row = i < f->n_rows ? i : f->n_rows - 1;
         const pkg_rect_mm *rr = &f->rows[row];
         double size = smp_rng_range(rng, 4.8, 5.6);
@@ -770,7 +804,8 @@ static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
             tp = plan_text(c, side, party, px, base, size * 0.9, ang);
             /* a name too long for the party column: the voter writes the
              * list's code instead */
-            if (tp && tp->bbox[0] + tp->bbox[2] > f->rect.x + f->rect.w - 0.5) {
+            if (tp && tp->n_glyphs &&
+                tp->bbox[0] + tp->bbox[2] > f->rect.x + f->rect.w - 0.5) {
                 c->sh->n_texts--;
                 upper_utf8(party, sizeof party, l->code);
                 tp = plan_text(c, side, party, px, base, size * 0.9, ang);
@@ -778,10 +813,21 @@ static void plan_write_ins(plan_ctx *c, const smp_ballot *b, int too_many)
         }
         if (!tn)
             break;
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "name", name,
-                              "party", party, "list", l->code, "candidate",
-                              cand->no, "candidate_name", cand->name);
-        if (tp)
+        json_t *o = json_pack("{s:s, s:s}", "name", name, "party", party);
+        json_object_set_new(o, "list",
+                            nobody ? json_null() : json_string(l->code));
+        json_object_set_new(o, "candidate",
+                            nobody ? json_null() : json_integer(cand->no));
+        json_object_set_new(o, "candidate_name", nobody
+                                                     ? json_null()
+                                                     : json_string(cand->name));
+        /* counts: moves a list vote and gives a personal vote */
+        json_object_set_new(o, "counts", json_boolean(!own && !nobody));
+        if (own)
+            add_unique(c->cases, "write_in_own_list");
+        if (nobody)
+            add_unique(c->cases, "write_in_not_a_candidate");
+        if (tp && tp->n_glyphs)
             json_object_set_new(o, "party_bbox_mm", box_json(tp->bbox));
         json_object_set_new(o, "row", i < f->n_rows ? json_integer(i + 1)
                                                     : json_null());
@@ -919,7 +965,7 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
         marked_lists = json_array();
         double v = smp_rng_unit(rng);
         int nl = c.el->n_lists;
-        if (v < 0.45 || (v < 0.6 && nl > 1)) {
+        if (nl > 0 && (v < 0.45 || (v < 0.6 && nl > 1))) {
             int k = v < 0.45 ? 1 : 2;
             int first = smp_rng_int(rng, nl);
             for (int i = 0; i < k; i++) {
