@@ -35,7 +35,8 @@ int smp_model_from_json(pkg_package **out, const json_t *root,
 /* Frees a package made by smp_model_load (never one from pkg_load). */
 void smp_model_free(pkg_package *pkg);
 
-/* valgloven § 7-2 (3): a quarter of the council's seats, rounded down, and
+/* Our reading of the rule for "inntil N": a quarter of the council's
+ * seats, rounded down, and
  * at least five (Voss, 43 seats, printed "inntil 10"). */
 int smp_write_ins_for_seats(int seats);
 

@@ -603,7 +603,7 @@ int smp_ballot_new(smp_ballot **out, const pkg_package *pkg,
         goto done;
     }
     /* more than 43 members (FT: 57): two folds; more than 67: the
-     * write-in table moves to the outside (valgforskriften § 19c) */
+     * write-in table moves to the outside (domain.md, "The ballot") */
     if (b->el->seats > (b->el->type == PKG_FYLKESTINGSVALG ? 57 : 43))
         b->panels = 3;
     b->table_outside = b->el->type == PKG_KOMMUNESTYREVALG &&
