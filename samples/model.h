@@ -36,8 +36,8 @@ int smp_model_from_json(pkg_package **out, const json_t *root,
 void smp_model_free(pkg_package *pkg);
 
 /* Our reading of the rule for "inntil N": a quarter of the council's
- * seats, rounded down, and
- * at least five (Voss, 43 seats, printed "inntil 10"). */
+ * seats, rounded down, at least five and at most 99 (Voss, 43 seats,
+ * printed "inntil 10"). */
 int smp_write_ins_for_seats(int seats);
 
 #endif
