@@ -1,6 +1,7 @@
 /* main.c - the `telle` command: dispatches to one cmd_* per subcommand. */
 #include "cli/commands.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,13 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
+    /* Recognition allocates page-sized buffers (4-16 MB) for every sheet.
+     * glibc maps blocks that large afresh each time, and the page faults
+     * that follow serialise the worker threads in the kernel; kept in the
+     * heap they are reused (measured: 125 -> 87 ms per G4 page, and two
+     * threads scale). The process, not a library, sets this policy. */
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
     if (argc < 2) {
         usage(stderr);
         return 2;

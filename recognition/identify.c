@@ -16,44 +16,48 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int dice_score(double *out, const rec_ref *ref, const rec_buf *low,
-                      const rec_registration *reg)
+/* The page's density map brought into a reference's frame at 50 dpi. */
+static int warp_low(rec_buf *w, const rec_ref *ref, const rec_buf *low,
+                    const rec_registration *reg)
 {
-    *out = 0;
-    rec_buf w;
-    int rc = rec_buf_new(&w, ref->low.width, ref->low.height);
+    int rc = rec_buf_new(w, ref->low.width, ref->low.height);
     if (rc)
         return rc;
     double f = ref->dpi / REC_LOW_DPI;
     const double *a = reg->a;
     double m[6] = {a[0], a[1], a[2] / f, a[3], a[4], a[5] / f};
     cvs_view src = rec_view(low);
-    cvs_buf dst = rec_cvbuf(&w);
+    cvs_buf dst = rec_cvbuf(w);
     rc = cvs_warp_affine(&src, &dst, m, 0);
-    if (!rc) {
-        double pr = 0, pp = 0;
-        for (int y = 0; y < w.height; y++) {
-            const uint8_t *restrict pw = w.data + (size_t)y * w.stride;
-            const uint8_t *restrict rr = ref->low.data + (size_t)y * ref->low.stride;
-            for (int x = 0; x < w.width; x++) {
-                pr += (double)pw[x] * rr[x];
-                pp += (double)pw[x] * pw[x];
-            }
-        }
-        double den = pp + ref->low_norm;
-        *out = den > 0 ? 2 * pr / den : 0;
-    }
-    rec_buf_free(&w);
+    if (rc)
+        rec_buf_free(w);
     return rc;
+}
+
+static double dice_score(const rec_ref *ref, const rec_buf *w)
+{
+    double pr = 0, pp = 0;
+    for (int y = 0; y < w->height; y++) {
+        const uint8_t *restrict pw = w->data + (size_t)y * w->stride;
+        const uint8_t *restrict rr = ref->low.data + (size_t)y * ref->low.stride;
+        for (int x = 0; x < w->width; x++) {
+            pr += (double)pw[x] * rr[x];
+            pp += (double)pw[x] * pw[x];
+        }
+    }
+    double den = pp + ref->low_norm;
+    return den > 0 ? 2 * pr / den : 0;
 }
 
 int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
 {
     int nl = e->n_layouts;
-    rec_registration *cache = calloc((size_t)(nl > 0 ? nl : 1) * 2, sizeof *cache);
-    bool *done = calloc((size_t)(nl > 0 ? nl : 1) * 2, sizeof *done);
+    size_t n_keys = (size_t)(nl > 0 ? nl : 1) * 2;
+    rec_registration *cache = calloc(n_keys, sizeof *cache);
+    bool *done = calloc(n_keys, sizeof *done);
+    rec_buf *warped = calloc(n_keys, sizeof *warped); /* per layout and turn */
     int rc = 0;
-    if (!cache || !done) {
+    if (!cache || !done || !warped) {
         rc = err_set(TELLE_ENOMEM, "out of memory identifying a page");
         goto out;
     }
@@ -70,11 +74,23 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
                 done[key] = true;
             }
             m->reg = cache[key];
-            if (!rc && m->reg.ok)
-                rc = dice_score(&m->dice, ref, &p->low[rot], &m->reg);
+            if (rc || !m->reg.ok)
+                continue;
+            /* Sides with the same marks share the registration, so the
+             * page is warped once for all of them (when their size agrees). */
+            rec_buf *w = &warped[key];
+            if (w->data && (w->width != ref->low.width || w->height != ref->low.height))
+                rec_buf_free(w);
+            if (!w->data)
+                rc = warp_low(w, ref, &p->low[rot], &m->reg);
+            if (!rc)
+                m->dice = dice_score(ref, w);
         }
     }
 out:
+    for (size_t k = 0; warped && k < n_keys; k++)
+        rec_buf_free(&warped[k]);
+    free(warped);
     free(cache);
     free(done);
     return rc;
