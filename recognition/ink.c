@@ -447,9 +447,13 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             if (!(kind[b] == 0 || (kind[b] == 2 && comps[b].area > SPECK_PX)))
                 continue;
             if (overlaps(ba, comp_box(&comps[b]))) {
+                /* The smaller index stays the root: the loops below walk a
+                 * group from its root upwards. */
                 int ra = find(parent, a), rb = find(parent, b);
-                if (ra != rb)
+                if (ra < rb)
                     parent[rb] = ra;
+                else if (rb < ra)
+                    parent[ra] = rb;
             }
         }
     }

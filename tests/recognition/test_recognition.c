@@ -260,6 +260,10 @@ START_TEST(write_in_in_field)
     ck_assert(has_reason(r, "writing_in_field"));
     ck_assert(!has_reason(r, "writing_outside_field"));
     ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(r, "write_ins"), "in_field")), 1);
+    /* The entry's box covers all of the writing, not a piece of it. */
+    json_t *bb = json_object_get(json_array_get(json_object_get(r, "writing"), 0), "bbox_mm");
+    double bx = json_real_value(json_array_get(bb, 0)), bw = json_real_value(json_array_get(bb, 2));
+    ck_assert_msg(bx < row.x + 4 && bx + bw > row.x + 32, "entry box %.1f + %.1f mm", bx, bw);
     json_decref(r);
 }
 END_TEST
