@@ -113,7 +113,8 @@ extern "C" int cvs_warp_affine(const cvs_view *src, const cvs_buf *dst,
     }
 }
 
-extern "C" int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px)
+// Dilation or erosion by a disc of radius_px (0: a copy).
+static int morph(const cvs_view *src, const cvs_buf *dst, int radius_px, int op, const char *what)
 {
     try {
         cv::Mat d = wrap(dst);
@@ -123,32 +124,23 @@ extern "C" int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px
         }
         cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE,
                                               cv::Size(2 * radius_px + 1, 2 * radius_px + 1));
-        cv::dilate(wrap(src), d, k);
+        cv::morphologyEx(wrap(src), d, op, k);
         return 0;
     } catch (const cv::Exception &e) {
-        return fail("dilate", e);
+        return fail(what, e);
     } catch (const std::bad_alloc &) {
-        return err_set(TELLE_ENOMEM, "dilate: out of memory");
+        return err_set(TELLE_ENOMEM, "%s: out of memory", what);
     }
+}
+
+extern "C" int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px)
+{
+    return morph(src, dst, radius_px, cv::MORPH_DILATE, "dilate");
 }
 
 extern "C" int cvs_erode(const cvs_view *src, const cvs_buf *dst, int radius_px)
 {
-    try {
-        cv::Mat d = wrap(dst);
-        if (radius_px <= 0) {
-            wrap(src).copyTo(d);
-            return 0;
-        }
-        cv::Mat k = cv::getStructuringElement(cv::MORPH_ELLIPSE,
-                                              cv::Size(2 * radius_px + 1, 2 * radius_px + 1));
-        cv::erode(wrap(src), d, k);
-        return 0;
-    } catch (const cv::Exception &e) {
-        return fail("erode", e);
-    } catch (const std::bad_alloc &) {
-        return err_set(TELLE_ENOMEM, "erode: out of memory");
-    }
+    return morph(src, dst, radius_px, cv::MORPH_ERODE, "erode");
 }
 
 extern "C" int cvs_components(const cvs_view *mask, cvs_component **out, int *n,
