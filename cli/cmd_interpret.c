@@ -94,6 +94,11 @@ static int stream_next(page_stream *s, page_item *out)
         }
         s->page = 0;
         s->n_pages = iio_reader_page_count(s->reader);
+        if (iio_reader_damage(s->reader)) {
+            fprintf(stderr, "telle interpret: %s: %s; the %d pages before are read\n", s->file,
+                    iio_reader_damage(s->reader), s->n_pages);
+            s->failures++;
+        }
     }
 }
 

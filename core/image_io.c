@@ -136,6 +136,8 @@ int iio_reader_open_memory(iio_reader **out, const void *data, size_t len,
 
 int iio_reader_page_count(const iio_reader *r) { return r->pages; }
 
+const char *iio_reader_damage(const iio_reader *r) { return r->damage; }
+
 int iio_reader_read(img **out, iio_reader *r, int page)
 {
     *out = NULL;
@@ -153,5 +155,6 @@ void iio_reader_close(iio_reader *r)
         return;
     free(r->data);
     free(r->name);
+    free(r->damage);
     free(r);
 }

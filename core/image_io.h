@@ -16,6 +16,7 @@
  *   iio_reader_open         open a file (TIFF or PNG) for reading
  *   iio_reader_open_memory  the same from bytes in memory (fuzzing, tests)
  *   iio_reader_page_count   number of pages (PNG: 1)
+ *   iio_reader_damage       why a TIFF's pages end early, or NULL
  *   iio_reader_read         decode one page, 1-based
  *   iio_reader_close        close; accepts NULL
  *   iio_tiff_writer_open / _add / _close   write multi-page TIFF
@@ -39,6 +40,12 @@ int iio_reader_open_memory(iio_reader **out, const void *data, size_t len,
                            const char *name);
 
 int iio_reader_page_count(const iio_reader *r);
+
+/* Why a TIFF's pages end early: its chain of pages breaks after the last
+ * page counted (a truncated or damaged file). NULL when the file is whole.
+ * The pages counted stay readable; the caller must tell the person that
+ * the rest are missing. Owned by the reader. */
+const char *iio_reader_damage(const iio_reader *r);
 
 /* Decodes page `page` (1-based). Caller frees *out with img_free. Returns 0,
  * TELLE_EINVAL for a page out of range, TELLE_EFORMAT for a corrupt or

@@ -20,6 +20,7 @@ struct iio_reader {
     uint8_t *data;       /* the file's bytes, owned, immutable after open */
     size_t len;
     int pages;
+    char *damage;        /* why pages after `pages` cannot be reached, or NULL */
 };
 
 /* Longest libtiff/libpng message kept for our own error text. */

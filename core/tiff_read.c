@@ -182,6 +182,15 @@ int iio_tiff_reader_init(iio_reader *r)
     if (n == 0)
         return err_set(TELLE_EFORMAT, "%s: TIFF without pages", r->name);
     r->pages = n > 65535 ? 65535 : (int)n;
+    /* libtiff stops counting where the chain of pages breaks (a truncated
+     * or damaged file) and says why; the pages before stay readable, and
+     * the caller is told that more may have been lost. */
+    if (m.error[0]) {
+        char buf[IIO_LIB_MESSAGE_MAX + 128];
+        snprintf(buf, sizeof buf, "the chain of pages breaks after page %d (%s); "
+                 "the file is truncated or damaged", r->pages, m.error);
+        r->damage = strdup(buf);
+    }
     return 0;
 }
 

@@ -1034,6 +1034,47 @@ static uint8_t *slurp(const char *path, size_t *len)
     return b;
 }
 
+START_TEST(tiff_truncated_before_last_page_says_so)
+{
+    /* Three pages; the file cut short before the last page's directory:
+     * two pages stay readable and the reader says the chain breaks. */
+    iio_tiff_writer *w = NULL;
+    ck_assert_int_eq(iio_tiff_writer_open(&w, tpath("three.tif")), 0);
+    for (int i = 0; i < 3; i++) {
+        img *p = make_bilevel(120, 80);
+        iio_page_meta m = IIO_PAGE_META_INIT;
+        ck_assert_int_eq(iio_tiff_writer_add(w, p, &m), 0);
+        img_free(p);
+    }
+    ck_assert_int_eq(iio_tiff_writer_close(w), 0);
+    size_t len = 0;
+    uint8_t *bytes = slurp(tpath("three.tif"), &len);
+    iio_reader *r = NULL;
+    ck_assert_int_eq(iio_reader_open_memory(&r, bytes, len, "three.tif"), 0);
+    ck_assert_int_eq(iio_reader_page_count(r), 3);
+    ck_assert_ptr_null(iio_reader_damage(r));
+    iio_reader_close(r);
+    /* Walk the little-endian chain of directories to the third one. */
+    ck_assert(bytes[0] == 'I' && bytes[1] == 'I');
+    uint32_t ifd = bytes[4] | bytes[5] << 8 | bytes[6] << 16 | (uint32_t)bytes[7] << 24;
+    for (int k = 0; k < 2; k++) {
+        uint32_t n = bytes[ifd] | bytes[ifd + 1] << 8;
+        const uint8_t *next = bytes + ifd + 2 + 12 * n;
+        ifd = next[0] | next[1] << 8 | next[2] << 16 | (uint32_t)next[3] << 24;
+    }
+    ck_assert_uint_lt(ifd, len);
+    ck_assert_int_eq(iio_reader_open_memory(&r, bytes, ifd, "cut.tif"), 0);
+    ck_assert_int_eq(iio_reader_page_count(r), 2);
+    ck_assert_ptr_nonnull(iio_reader_damage(r));
+    ck_assert(strstr(iio_reader_damage(r), "breaks after page 2") != NULL);
+    img *got = NULL;
+    ck_assert_int_eq(iio_reader_read(&got, r, 2), 0);
+    img_free(got);
+    iio_reader_close(r);
+    free(bytes);
+}
+END_TEST
+
 static void spit(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -1428,6 +1469,7 @@ int main(void)
     tcase_add_test(tc, tiff_writer_reports_write_failure_at_add_and_close);
     tcase_add_test(tc, tiff_writer_refuses_bad_arguments);
     tcase_add_test(tc, png_writer_round_trip_every_format);
+    tcase_add_test(tc, tiff_truncated_before_last_page_says_so);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
