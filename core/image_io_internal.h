@@ -9,6 +9,8 @@
 
 #include "core/image_io.h"
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +21,7 @@ struct iio_reader {
     char *name;          /* file name used in messages, owned */
     uint8_t *data;       /* the file's bytes, owned, immutable after open */
     size_t len;
+    bool mapped;         /* data is a read-only mapping of the file */
     int pages;
     char *damage;        /* why pages after `pages` cannot be reached, or NULL */
 };

@@ -52,7 +52,7 @@ static int low_size(int px, double dpi)
     return n < 1 ? 1 : n;
 }
 
-static int prepare_marks(rec_ref *r)
+static int prepare_marks(rec_ref *r, const rec_buf *ink)
 {
     const pkg_side *sd = r->side;
     int n = 0;
@@ -79,7 +79,7 @@ static int prepare_marks(rec_ref *r)
         if (x1 - x0 < 4 || y1 - y0 < 4)
             continue;
         rec_mark *mk = &r->marks[r->n_marks];
-        int rc = crop_mask(&mk->tpl, &r->ink, x0, y0, x1 - x0, y1 - y0);
+        int rc = crop_mask(&mk->tpl, ink, x0, y0, x1 - x0, y1 - y0);
         if (!rc)
             rc = rec_buf_new(&mk->tpl_low, low_size(x1 - x0, r->dpi), low_size(y1 - y0, r->dpi));
         if (!rc) {
@@ -142,28 +142,31 @@ static void threshold_ink(rec_buf *ink, const rec_buf *gray, int thr)
     }
 }
 
+/* Prepares one side. The reference's gray image and ink mask are needed
+ * only here; what reading a page uses is kept: the darkest-print map, the
+ * 50-dpi density map and the mark templates. */
 static int prepare_ref(rec_ref *r, const rec_options *opt)
 {
     const img *im = r->side->image;
     img *g = NULL;
+    rec_buf gray = {0}, ink = {0};
     int rc = img_to_gray(&g, im);
     if (rc)
         return rc;
     r->width = img_width(g);
     r->height = img_height(g);
-    rc = rec_buf_new(&r->gray, r->width, r->height);
-    if (rc)
+    if ((rc = rec_buf_new(&gray, r->width, r->height)))
         goto done;
     for (int y = 0; y < r->height; y++)
-        memcpy(r->gray.data + (size_t)y * r->gray.stride, img_row(g, y), (size_t)r->width);
-    r->paper = paper_level(&r->gray);
-    if ((rc = rec_buf_new(&r->ink, r->width, r->height)))
+        memcpy(gray.data + (size_t)y * gray.stride, img_row(g, y), (size_t)r->width);
+    r->paper = paper_level(&gray);
+    if ((rc = rec_buf_new(&ink, r->width, r->height)))
         goto done;
-    threshold_ink(&r->ink, &r->gray, rec_ink_threshold(r->paper));
+    threshold_ink(&ink, &gray, rec_ink_threshold(r->paper));
     if ((rc = rec_buf_new(&r->darkest, r->width, r->height)))
         goto done;
     {
-        cvs_view v = rec_view(&r->gray);
+        cvs_view v = rec_view(&gray);
         cvs_buf b = rec_cvbuf(&r->darkest);
         int rad = (int)lround(pkg_mm_to_px(opt->print_tolerance_mm, r->dpi));
         if ((rc = cvs_erode(&v, &b, rad)))
@@ -172,7 +175,7 @@ static int prepare_ref(rec_ref *r, const rec_options *opt)
     if ((rc = rec_buf_new(&r->low, low_size(r->width, r->dpi), low_size(r->height, r->dpi))))
         goto done;
     {
-        cvs_view v = rec_view(&r->ink);
+        cvs_view v = rec_view(&ink);
         cvs_buf b = rec_cvbuf(&r->low);
         if ((rc = cvs_resize_area(&v, &b)))
             goto done;
@@ -183,8 +186,10 @@ static int prepare_ref(rec_ref *r, const rec_options *opt)
         for (int x = 0; x < r->low.width; x++)
             r->low_norm += (double)row[x] * row[x];
     }
-    rc = prepare_marks(r);
+    rc = prepare_marks(r, &ink);
 done:
+    rec_buf_free(&gray);
+    rec_buf_free(&ink);
     img_free(g);
     return rc;
 }
@@ -211,8 +216,6 @@ static bool same_layout(const rec_ref *a, const rec_ref *b)
 
 static void ref_release(rec_ref *r)
 {
-    rec_buf_free(&r->gray);
-    rec_buf_free(&r->ink);
     rec_buf_free(&r->darkest);
     rec_buf_free(&r->low);
     for (int i = 0; i < r->n_marks; i++) {

@@ -61,8 +61,6 @@ typedef struct {
     int style_index, side_index;
     double dpi;
     int width, height;   /* reference size in px */
-    rec_buf gray;        /* reference as 8-bit gray */
-    rec_buf ink;         /* 255 where the reference has ink */
     rec_buf darkest;     /* reference gray min-filtered over the print
                             tolerance: the darkest print near each pixel */
     rec_buf low;         /* ink density at REC_LOW_DPI (0..255) */
