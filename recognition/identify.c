@@ -34,19 +34,33 @@ static int warp_low(rec_buf *w, const rec_ref *ref, const rec_buf *low,
     return rc;
 }
 
-static double dice_score(const rec_ref *ref, const rec_buf *w)
+/* Sum of squares of a warped map: the page's half of the Dice
+ * denominator, the same for every side sharing the warp. */
+static uint64_t sum_sq(const rec_buf *w)
 {
-    double pr = 0, pp = 0;
+    uint64_t pp = 0;
+    for (int y = 0; y < w->height; y++) {
+        const uint8_t *restrict pw = w->data + (size_t)y * w->stride;
+        for (int x = 0; x < w->width; x++)
+            pp += (uint32_t)pw[x] * pw[x];
+    }
+    return pp;
+}
+
+/* Exact integer sums: the same score on every machine. */
+static double dice_score(const rec_ref *ref, const rec_buf *w, uint64_t pp)
+{
+    uint64_t pr = 0;
     for (int y = 0; y < w->height; y++) {
         const uint8_t *restrict pw = w->data + (size_t)y * w->stride;
         const uint8_t *restrict rr = ref->low.data + (size_t)y * ref->low.stride;
-        for (int x = 0; x < w->width; x++) {
-            pr += (double)pw[x] * rr[x];
-            pp += (double)pw[x] * pw[x];
-        }
+        uint32_t row = 0; /* < 2^32: a row is at most ~1000 px of 255 * 255 */
+        for (int x = 0; x < w->width; x++)
+            row += (uint32_t)pw[x] * rr[x];
+        pr += row;
     }
-    double den = pp + ref->low_norm;
-    return den > 0 ? 2 * pr / den : 0;
+    double den = (double)pp + ref->low_norm;
+    return den > 0 ? 2.0 * (double)pr / den : 0;
 }
 
 int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
@@ -56,8 +70,9 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
     rec_registration *cache = calloc(n_keys, sizeof *cache);
     bool *done = calloc(n_keys, sizeof *done);
     rec_buf *warped = calloc(n_keys, sizeof *warped); /* per layout and turn */
+    uint64_t *warped_sq = calloc(n_keys, sizeof *warped_sq);
     int rc = 0;
-    if (!cache || !done || !warped) {
+    if (!cache || !done || !warped || !warped_sq) {
         rc = err_set(TELLE_ENOMEM, "out of memory identifying a page");
         goto out;
     }
@@ -81,16 +96,20 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
             rec_buf *w = &warped[key];
             if (w->data && (w->width != ref->low.width || w->height != ref->low.height))
                 rec_buf_free(w);
-            if (!w->data)
+            if (!w->data) {
                 rc = warp_low(w, ref, &p->low[rot], &m->reg);
+                if (!rc)
+                    warped_sq[key] = sum_sq(w);
+            }
             if (!rc)
-                m->dice = dice_score(ref, w);
+                m->dice = dice_score(ref, w, warped_sq[key]);
         }
     }
 out:
     for (size_t k = 0; warped && k < n_keys; k++)
         rec_buf_free(&warped[k]);
     free(warped);
+    free(warped_sq);
     free(cache);
     free(done);
     return rc;
