@@ -9,6 +9,7 @@ int cmd_package(int argc, char **argv);
 int cmd_interpret(int argc, char **argv);
 int cmd_ballots(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_testdeck(int argc, char **argv);
 
 int cmd_init(int argc, char **argv);
 int cmd_user(int argc, char **argv);

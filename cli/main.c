@@ -19,6 +19,7 @@ static const command COMMANDS[] = {
     {"package", cmd_package, "check an election package"},
     {"ballots", cmd_ballots, "render ballots, references and styles from lists"},
     {"simulate", cmd_simulate, "fill and scan-simulate ballots, with truth"},
+    {"testdeck", cmd_testdeck, "make a test deck of known content; check its records"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
     {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
