@@ -1,0 +1,207 @@
+/* test_scan_recognise.c - `telle scan --package`: recognition on worker
+ * threads while the feeder runs, through the real libsane dll loader and
+ * the project's backend. The records it appends to BATCH/records.jsonl
+ * must be byte for byte what `telle interpret --package` writes for the
+ * archived page files in archive order, also after a jam, a torn last
+ * record line and --resume. */
+#include "scan_testutil.h"
+
+#include "scanner/archive.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SAMPLE_SHEETS = 16 };
+
+static char g_src[2048], g_device[2300], g_package[2100];
+
+static void setup_paths(void)
+{
+    const char *src = getenv("TELLE_SOURCE_DIR");
+    ck_assert_ptr_nonnull(src);
+    snprintf(g_src, sizeof g_src, "%s", src);
+    snprintf(g_device, sizeof g_device,
+             "telle:%s/samples/batches/0001-VO-01.tif", g_src);
+    snprintf(g_package, sizeof g_package, "%s/samples/package", g_src);
+    tu_sane_env();
+}
+
+/* The whole file, NUL-terminated; *len its size. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *buf = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(buf);
+    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+/* Runs `telle interpret --package` on the batch's valid page files in
+ * journal order (label pages included) into OUT; returns its exit status. */
+static int interpret_archive(const char *batch_dir, const char *out)
+{
+    scan_archive *a = NULL;
+    ck_assert_int_eq(scan_archive_open_dir(&a, batch_dir), 0);
+    size_t n = 0;
+    const scan_archive_record *r = scan_archive_records(a, &n);
+    ck_assert_uint_eq(n, 2 * (SAMPLE_SHEETS + 1));
+    const char **argv = calloc(n + 8, sizeof *argv);
+    char (*paths)[2400] = calloc(n, sizeof *paths);
+    ck_assert_ptr_nonnull(argv);
+    ck_assert_ptr_nonnull(paths);
+    int k = 0;
+    argv[k++] = "interpret";
+    argv[k++] = "--package";
+    argv[k++] = g_package;
+    argv[k++] = "--out";
+    argv[k++] = out;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s/%s", batch_dir, r[i].file);
+        argv[k++] = paths[i];
+    }
+    argv[k] = NULL;
+    char err[4096];
+    int rc = tu_run_telle(argv, NULL, err, sizeof err);
+    ck_assert_msg(rc == 0, "telle interpret: %s", err);
+    free(paths);
+    free(argv);
+    scan_archive_close(a);
+    return rc;
+}
+
+/* Checks records.jsonl of the batch against telle interpret and returns
+ * its text (caller frees). */
+static char *check_records(const char *dir)
+{
+    char batch_dir[2200], rec_path[2300], interp[2300];
+    snprintf(batch_dir, sizeof batch_dir, "%s/archive/0001-VO-01", dir);
+    snprintf(rec_path, sizeof rec_path, "%s/records.jsonl", batch_dir);
+    snprintf(interp, sizeof interp, "%s/interpret.jsonl", dir);
+    interpret_archive(batch_dir, interp);
+    size_t nr = 0, ni = 0;
+    char *rec = slurp(rec_path, &nr);
+    char *want = slurp(interp, &ni);
+    ck_assert_int_eq(count_lines(want), SAMPLE_SHEETS);
+    ck_assert_msg(nr == ni && memcmp(rec, want, nr) == 0,
+                  "records.jsonl (%zu bytes, %d lines) differs from telle "
+                  "interpret (%zu bytes)", nr, count_lines(rec), ni);
+    /* one line per ballot sheet, in order, none for the label sheet */
+    char label[2400];
+    snprintf(label, sizeof label, "\"sheet\":\"%s/p000001.tif#", batch_dir);
+    ck_assert_ptr_null(strstr(rec, label));
+    const char *p = rec;
+    for (int s = 1; s <= SAMPLE_SHEETS; s++) {
+        char name[2400];
+        snprintf(name, sizeof name, "{\"sheet\":\"%s/p%06d.tif#%d\",",
+                 batch_dir, 2 * s + 1, s);
+        ck_assert_msg(strncmp(p, name, strlen(name)) == 0,
+                      "line %d does not start with %s", s, name);
+        p = strchr(p, '\n') + 1;
+    }
+    free(want);
+    return rec;
+}
+
+static void scan_into(const char *dir, const char *sane_opts, bool resume,
+                      int want_rc, const char *threads)
+{
+    char archive[2200];
+    snprintf(archive, sizeof archive, "%s/archive", dir);
+    const char *label_args[] = {"scan", "--device", g_device, "--duplex",
+                                "--label", "--archive", archive,
+                                "--package", g_package, "--threads", threads,
+                                NULL};
+    /* the feeder after a jam holds the sheets from the jammed one on: no
+     * label on top, so the batch is named on the command line */
+    const char *resume_args[] = {"scan", "--device", g_device, "--duplex",
+                                 "--election", "KS", "--krets", "0001",
+                                 "--category", "VO", "--batch", "0001-VO-01",
+                                 "--archive", archive, "--package",
+                                 g_package, "--threads", threads,
+                                 "--resume", NULL};
+    char err[8192];
+    int rc = tu_run_telle(resume ? resume_args : label_args, sane_opts, err,
+                          sizeof err);
+    ck_assert_msg(rc == want_rc, "telle scan exit %d, wanted %d: %s", rc,
+                  want_rc, err);
+}
+
+START_TEST(records_equal_interpret_also_after_jam_and_resume)
+{
+    setup_paths();
+    char *dir = tu_tmpdir();
+    ck_assert_ptr_nonnull(dir);
+    /* one uninterrupted run: its records are telle interpret's */
+    scan_into(dir, NULL, false, 0, "1");
+    char *clean = check_records(dir);
+    char archive[2200], rec_path[2300];
+    snprintf(archive, sizeof archive, "%s/archive", dir);
+    snprintf(rec_path, sizeof rec_path, "%s/0001-VO-01/records.jsonl",
+             archive);
+    tu_rmtree(archive);
+
+    /* backend sheet 7 is batch sheet 6 (the label is the first) */
+    scan_into(dir, "jam=7", false, 1, "2");
+    size_t n = 0;
+    char *part = slurp(rec_path, &n);
+    ck_assert_int_eq(count_lines(part), 5);
+    ck_assert_int_eq(memcmp(part, clean, n), 0);
+    /* a run killed while appending sheet 5's record: cut the file inside
+     * its last line (no newline) */
+    char *last = part + n - 2;
+    while (last > part && last[-1] != '\n')
+        last--;
+    FILE *f = fopen(rec_path, "wb");
+    ck_assert_ptr_nonnull(f);
+    size_t keep = (size_t)(last - part) + 40;
+    ck_assert_uint_eq(fwrite(part, 1, keep, f), keep);
+    fclose(f);
+    free(part);
+
+    scan_into(dir, "first=7", true, 0, "2");
+    char *resumed = check_records(dir);
+    ck_assert_str_eq(resumed, clean);
+
+    /* a second resume with an empty feeder reads nothing again */
+    scan_into(dir, "first=18", true, 0, "2");
+    char *again = slurp(rec_path, &n);
+    ck_assert_str_eq(again, clean);
+
+    free(again);
+    free(resumed);
+    free(clean);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scanner_scan_recognise");
+    TCase *tc = tcase_create("scan_recognise");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, records_equal_interpret_also_after_jam_and_resume);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
