@@ -28,18 +28,17 @@ export TELLE_PASSWORD=demo-only-password
 "$T" user add kari --role operator --db "$DB"
 "$T" user add ola --role operator --db "$DB"
 
-step "3. Scanning the sample batches through SANE"
+step "3. Scanning the sample batches through SANE, recognising while it scans"
 # shellcheck disable=SC1091
 source build/scanner/sane-env.sh
 for f in samples/batches/*.tif; do
-  "$T" scan --device "telle:$ROOT/$f" --duplex --label --archive "$OUT/archive"
+  "$T" scan --device "telle:$ROOT/$f" --duplex --label --archive "$OUT/archive" \
+            --package samples/package
 done
 
 step "4. Recognition: every sheet read, the uncertain ones queued"
 for dir in "$OUT"/archive/*/; do
-  batch=$(basename "$dir")
-  "$T" interpret --package samples/package --out "$OUT/$batch.jsonl" "$dir"p*.tif
-  "$T" review load --db "$DB" --archive "$OUT/archive" "$OUT/$batch.jsonl"
+  "$T" review load --db "$DB" --archive "$OUT/archive" "${dir}records.jsonl"
 done
 "$T" review list --db "$DB"
 
