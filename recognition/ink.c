@@ -110,7 +110,7 @@ static bool inside(box inner, box outer)
            inner.y1 <= outer.y1;
 }
 
-static box comp_box(const cvs_component *c)
+static box comp_box(const rec_component *c)
 {
     box b = {c->x, c->y, c->x + c->w, c->y + c->h};
     return b;
@@ -130,7 +130,7 @@ static int find(int *parent, int i)
  * makes further entries, one per line (components whose vertical extents
  * overlap by half the smaller height share a line). Components are placed,
  * not entries, because a tall hand joins neighbouring rows into one entry. */
-static int count_entries(const cvs_component *comps, int n, const int *kind, int *parent,
+static int count_entries(const rec_component *comps, int n, const int *kind, int *parent,
                          const bool *in_field, const pkg_region *field, double dpi)
 {
     bool used[64] = {false};
@@ -162,7 +162,7 @@ static int count_entries(const cvs_component *comps, int n, const int *kind, int
         lp[i] = i;
     for (int i = 0; i < k; i++)
         for (int j = i + 1; j < k; j++) {
-            const cvs_component *a = &comps[loose[i]], *b = &comps[loose[j]];
+            const rec_component *a = &comps[loose[i]], *b = &comps[loose[j]];
             int top = a->y > b->y ? a->y : b->y;
             int bot = (a->y + a->h) < (b->y + b->h) ? a->y + a->h : b->y + b->h;
             int minh = a->h < b->h ? a->h : b->h;
@@ -308,7 +308,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     const pkg_side *side = ref->side;
     work w = {.ref = ref, .width = ref->width, .height = ref->height, .dpi = ref->dpi,
               .darkest = &ref->darkest};
-    cvs_component *comps = NULL;
+    rec_component *comps = NULL;
     int n_comps = 0;
     int *parent = NULL;
     int *kind = NULL; /* per component: 0 writing, 1 mark, 2 stamp, 3 speck */
@@ -317,11 +317,8 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     int rc = build_residual(&w, v, reg);
     if (rc)
         goto done;
-    {
-        cvs_view rv = rec_view(&w.resid);
-        if ((rc = cvs_components(&rv, &comps, &n_comps, NULL)))
-            goto done;
-    }
+    if ((rc = rec_components(&comps, &n_comps, &w.resid)))
+        goto done;
     parent = malloc(sizeof *parent * (size_t)(n_comps + 1));
     kind = calloc((size_t)n_comps + 1, sizeof *kind);
     owner = calloc((size_t)n_comps + 1, sizeof *owner);

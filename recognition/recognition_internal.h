@@ -134,6 +134,15 @@ typedef struct {
 int rec_identify_page(rec_match *scores, const rec_engine *e,
                       const rec_page *p);
 
+/* components.c: 8-connected components of a sparse 0/255 mask, in raster
+ * order of their first pixel. *out (malloc'd) holds *n boxes and areas. */
+typedef struct {
+    int x, y, w, h; /* bounding box in pixels */
+    int area;       /* pixels in the component */
+} rec_component;
+
+int rec_components(rec_component **out, int *n, const rec_buf *mask);
+
 /* ink.c: what a page's unexplained ink turned out to be. */
 typedef enum { REC_IN_WRITE_IN_FIELD, REC_IN_LIST_WRITE_FIELD, REC_IN_OUTSIDE } rec_where;
 

@@ -1,6 +1,5 @@
 // cv_shim.cpp - the OpenCV calls behind cv_shim.h: cvs_resize_area,
-// cvs_match_template, cvs_warp_affine, cvs_dilate, cvs_erode, cvs_components,
-// cvs_set_threads.
+// cvs_match_template, cvs_warp_affine, cvs_dilate, cvs_erode, cvs_set_threads.
 // Every exception stops here and becomes a telle error.
 #include "recognition/cv/cv_shim.h"
 
@@ -141,41 +140,4 @@ extern "C" int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px
 extern "C" int cvs_erode(const cvs_view *src, const cvs_buf *dst, int radius_px)
 {
     return morph(src, dst, radius_px, cv::MORPH_ERODE, "erode");
-}
-
-extern "C" int cvs_components(const cvs_view *mask, cvs_component **out, int *n,
-                              int32_t *labels)
-{
-    *out = nullptr;
-    *n = 0;
-    try {
-        cv::Mat lab, stats, cent;
-        int count = cv::connectedComponentsWithStats(wrap(mask), lab, stats, cent, 8, CV_32S);
-        int k = count - 1; // label 0 is the background
-        cvs_component *c = static_cast<cvs_component *>(std::calloc(k > 0 ? k : 1, sizeof *c));
-        if (!c)
-            return err_set(TELLE_ENOMEM, "components: out of memory");
-        for (int i = 0; i < k; i++) {
-            const int *s = stats.ptr<int>(i + 1);
-            c[i].x = s[cv::CC_STAT_LEFT];
-            c[i].y = s[cv::CC_STAT_TOP];
-            c[i].w = s[cv::CC_STAT_WIDTH];
-            c[i].h = s[cv::CC_STAT_HEIGHT];
-            c[i].area = s[cv::CC_STAT_AREA];
-        }
-        if (labels)
-            for (int y = 0; y < lab.rows; y++) {
-                const int32_t *r = lab.ptr<int32_t>(y);
-                int32_t *d = labels + (size_t)y * lab.cols;
-                for (int x = 0; x < lab.cols; x++)
-                    d[x] = r[x];
-            }
-        *out = c;
-        *n = k;
-        return 0;
-    } catch (const cv::Exception &e) {
-        return fail("components", e);
-    } catch (const std::bad_alloc &) {
-        return err_set(TELLE_ENOMEM, "components: out of memory");
-    }
 }

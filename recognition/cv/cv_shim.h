@@ -9,7 +9,6 @@
  *   cvs_warp_affine       resample through an affine map, bilinear
  *   cvs_dilate            dilate with a disc
  *   cvs_erode             erode with a disc (a min filter)
- *   cvs_components        8-connected components with their boxes and areas
  *   cvs_set_threads       size of OpenCV's own thread pool
  */
 #ifndef TELLE_RECOGNITION_CV_SHIM_H
@@ -56,18 +55,6 @@ int cvs_dilate(const cvs_view *src, const cvs_buf *dst, int radius_px);
 
 /* dst = src eroded by a disc (the darkest value within radius_px). */
 int cvs_erode(const cvs_view *src, const cvs_buf *dst, int radius_px);
-
-typedef struct {
-    int x, y, w, h; /* bounding box in pixels */
-    int area;       /* pixels in the component */
-} cvs_component;
-
-/* 8-connected components of the non-zero pixels of mask. On success
- * *out (malloc'd, caller frees) holds *n components in label order, and, when
- * labels is not NULL, labels (width*height int32, row-major without padding)
- * holds each pixel's component index + 1, 0 for background. */
-int cvs_components(const cvs_view *mask, cvs_component **out, int *n,
-                   int32_t *labels);
 
 /* Sets OpenCV's internal thread pool (1: none). recognition parallelises
  * across sheets itself, so it switches OpenCV's pool off. */
