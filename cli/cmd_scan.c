@@ -78,8 +78,8 @@ typedef struct {
     bool finishing, stopped;
     pthread_t writer;
     bool writer_started;
-    atomic_int review;
-    atomic_int records;
+    atomic_int review;         /* records with outcome review, kept ones too */
+    atomic_int records;        /* records written by this run */
     int fail_rc;               /* first failure of a worker or the writer */
     char fail_msg[1024];
     char **done;               /* sheet names already in records.jsonl */
@@ -344,6 +344,8 @@ static int feed_load_records(rec_feed *f, bool *torn)
         }
         f->done = grown;
         f->done[f->ndone++] = copy;
+        if (strstr(line, "\"outcome\":\"review\""))
+            atomic_fetch_add(&f->review, 1);
         good += len;
     }
     if (*torn && truncate(f->path, good) != 0)
@@ -493,7 +495,7 @@ typedef struct {
     char front_file[32];
     bool tty;
     bool try_label;      /* look for a label on the run's first sheet */
-    double t0;
+    double t0, t_end;    /* t_end: the feeder stopped (0 while running) */
     int pages, sheets;
     int last_sheet;
 } scan_ctx;
@@ -509,7 +511,7 @@ static void progress(scan_ctx *c, bool final)
 {
     if (!c->tty)
         return;
-    double dt = wall_now() - c->t0;
+    double dt = (c->t_end > 0 ? c->t_end : wall_now()) - c->t0;
     double rate = dt > 0 ? c->sheets * 60.0 / dt : 0;
     if (c->feed)
         fprintf(stderr, "\r%d pages, %d sheets, %.0f sheets/min, %zu in "
@@ -863,6 +865,7 @@ int cmd_scan(int argc, char **argv)
     ro.ctx = &ctx;
     scan_run_stats st;
     rc = scan_batch_run(&st, dev, &ro);
+    ctx.t_end = wall_now();
     if (feeding) {
         /* The sheets archived so far are recognised even after a fault. */
         int frc = feed_finish(&feed);
@@ -876,9 +879,10 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr, "telle scan: %s: %s\n", err_name(frc),
                     err_message());
         }
-        fprintf(stderr, "batch %s: %d sheet records written this run, %d "
-                "for review, in %s\n", am->batch, nrec,
-                atomic_load(&feed.review), feed.path);
+        fprintf(stderr, "batch %s: %d sheet records written this run; %s "
+                "holds %zu, %d of them waiting for review\n", am->batch, nrec,
+                feed.path, feed.ndone + (size_t)nrec,
+                atomic_load(&feed.review));
     } else {
         progress(&ctx, true);
     }
