@@ -95,6 +95,11 @@ static json_t *counts_flat(json_t *counts)
     return flat;
 }
 
+static const char *str_or_empty(json_t *v)
+{
+    return json_is_string(v) ? json_string_value(v) : "";
+}
+
 static char *read_text(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -183,11 +188,10 @@ int smp_testdeck_make(int *n_sheets, const char *package_dir,
             goto done;
         }
         if (line_no == 1) {
-            snprintf(batch, sizeof batch, "%s",
-                     json_string_value(json_object_get(t, "batch")));
+            snprintf(batch, sizeof batch, "%s", str_or_empty(json_object_get(t, "batch")));
             snprintf(file, sizeof file, "%.*s", (int)(hash - sheet), sheet);
             snprintf(election, sizeof election, "%s",
-                     json_string_value(json_object_get(t, "election")));
+                     str_or_empty(json_object_get(t, "election")));
         }
         json_t *list = json_object_get(t, "list");
         json_t *pv = json_object_get(t, "personal_votes");
