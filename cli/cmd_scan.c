@@ -95,7 +95,8 @@ static void feed_fail(rec_feed *f, int rc, const char *msg)
     }
 }
 
-/* Index of the slot of `sheet`; the caller holds f->mu. */
+/* The slot of `sheet` (binary search: slots are registered in ascending
+ * sheet order), or NULL; the caller holds f->mu. */
 static rec_slot *feed_slot(rec_feed *f, int sheet)
 {
     size_t lo = 0, hi = f->n;
