@@ -336,14 +336,19 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     for (int i = 0; i < side->n_regions; i++)
         if (side->regions[i].type == PKG_REGION_STAMP_FIELD)
             stamp_field = &side->regions[i];
-    box stamp_zone = {0, 0, 0, 0};
-    if (stamp_field)
+    box stamp_zone = {0, 0, 0, 0}, stamp_reach = {0, 0, 0, 0};
+    if (stamp_field) {
         stamp_zone = clip(rect_px(&stamp_field->rect, w.dpi, STAMP_ZONE_MM), w.width, w.height);
+        stamp_reach = rect_px(&stamp_field->rect, w.dpi, STAMP_REACH_MM);
+    }
     long speck_px_outside = 0, stamp_px = 0;
     log_debug("rec", "side %s: %d unexplained components", side->name, n_comps);
     for (int c = 0; c < n_comps; c++) {
         box cb = comp_box(&comps[c]);
-        if (stamp_field && overlaps(cb, stamp_zone)) {
+        /* Ink touching the stamp zone is stamp only while it stays within
+         * the stamp's reach: a line drawn from the stamp to a word far
+         * away is writing, all of it. */
+        if (stamp_field && overlaps(cb, stamp_zone) && inside(cb, stamp_reach)) {
             kind[c] = 2;
             stamp_px += comps[c].area;
             continue;
@@ -461,7 +466,8 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         int gap = (int)ceil(pkg_mm_to_px(STAMP_GAP_MM, w.dpi));
         int piece = (int)ceil(pkg_mm_to_px(STAMP_PIECE_MM, w.dpi));
         box *gbox = malloc(sizeof *gbox * (size_t)(n_comps + 1));
-        int *gstate = calloc((size_t)n_comps + 1, sizeof *gstate); /* 1 stamp, 2 candidate */
+        int *gstate = calloc((size_t)n_comps + 1, sizeof *gstate); /* 1 stamp, 2 candidate piece,
+                                                                   3 piece joined, 4 writing */
         if (!gbox || !gstate) {
             free(gbox);
             free(gstate);
@@ -484,8 +490,13 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
                 if (cb.y1 > gb.y1) gb.y1 = cb.y1;
             }
             gbox[root] = gb;
-            if (!inside(gb, reach))
+            if (!inside(gb, reach)) {
+                /* Writing that reaches the stamp: its pieces in the zone are
+                 * writing too. */
+                if (seeded)
+                    gstate[root] = 4;
                 continue;
+            }
             if (seeded)
                 gstate[root] = 1;
             else if (gb.x1 - gb.x0 <= piece && gb.y1 - gb.y0 <= piece)
@@ -507,6 +518,9 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             if (kind[c] == 0 && (gstate[g] == 1 || gstate[g] == 3)) {
                 kind[c] = 2;
                 stamp_px += comps[c].area;
+            } else if (kind[c] == 2 && gstate[g] == 4 && comps[c].area > SPECK_PX) {
+                kind[c] = 0;
+                stamp_px -= comps[c].area;
             }
         }
         free(gbox);

@@ -292,6 +292,25 @@ START_TEST(writing_outside_any_field_anywhere)
 }
 END_TEST
 
+START_TEST(writing_joined_to_the_stamp_is_writing)
+{
+    /* A line drawn from the stamp to a word far below it: one piece of
+     * ink that touches the stamp field, yet writing. */
+    drawing d = draw_begin(pkg, "KS-FBL", "outside");
+    const pkg_region *f = draw_region(pkg, "KS-FBL", "outside", PKG_REGION_STAMP_FIELD);
+    double cx = f->rect.x + f->rect.w / 2, cy = f->rect.y + f->rect.h / 2;
+    draw_stamp(&d, cx, cy);
+    draw_line(&d, cx - 11, cy, cx - 30, cy + 70, 0.45, 40);
+    draw_scribble(&d, cx - 48, cy + 68, 17, 5);
+    img *out = draw_scan(&d, &PLAIN);
+    draw_end(&d);
+    json_t *r = read_sheet(inside_with_crosses("KS-FBL", NULL, 0, &PLAIN), out, "KS");
+    ck_assert_str_eq(outcome(r), "review");
+    ck_assert(has_reason(r, "writing_outside_field"));
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(too_many_write_ins)
 {
     const pkg_region *f = draw_region(pkg, "KS-H", "inside", PKG_REGION_WRITE_IN_FIELD);
@@ -440,6 +459,7 @@ int main(void)
     tcase_add_test(tc, write_in_in_field);
     tcase_add_test(tc, writing_outside_any_field_anywhere);
     tcase_add_test(tc, too_many_write_ins);
+    tcase_add_test(tc, writing_joined_to_the_stamp_is_writing);
     tcase_add_test(tc, missing_stamp);
     tcase_add_test(tc, list_written_on_blank_ballot);
     tcase_add_test(tc, wrong_election);
