@@ -93,6 +93,25 @@ static int interpret_archive(const char *batch_dir, const char *out)
 
 /* Checks records.jsonl of the batch against telle interpret and returns
  * its text (caller frees). */
+/* The records with every archive page file number ("/p000013.tif") made
+ * the same ("/p.tif"): what is left must not depend on where a kill -9
+ * left an orphaned page. Edits text in place. */
+static void without_page_numbers(char *text)
+{
+    char *w = text;
+    for (const char *r = text; *r;) {
+        if (r[0] == '/' && r[1] == 'p' && strncmp(r + 8, ".tif", 4) == 0 &&
+            strspn(r + 2, "0123456789") == 6) {
+            memcpy(w, "/p", 2);
+            w += 2;
+            r += 8;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}
+
 static char *check_records(const char *dir)
 {
     char batch_dir[2200], rec_path[2300], interp[2300];
@@ -190,12 +209,12 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
 
     scan_into(dir, "first=7", true, 0, "2");
     char *resumed = check_records(dir);
-    ck_assert_str_eq(resumed, clean);
+    ck_assert_msg(strcmp(resumed, clean) == 0, "records after the jam and resume differ");
 
     /* a second resume with an empty feeder reads nothing again */
     scan_into(dir, "first=18", true, 0, "2");
     char *again = slurp(rec_path, &n);
-    ck_assert_str_eq(again, clean);
+    ck_assert_msg(strcmp(again, clean) == 0, "a second resume changed the records");
 
     /* kill -9 of a slow scan once some records are written (the archive
      * is usually ahead of them, and the kill may tear a record line), then
@@ -231,8 +250,15 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
     /* the backend counts the label as its sheet 1 */
     snprintf(opts, sizeof opts, "first=%d", next + 1);
     scan_into(dir, opts, true, 0, "2");
+    /* The same sheets read the same way; only the page file numbers may
+     * differ, when the kill fell between a sheet's two pages. */
     char *killed = check_records(dir);
-    ck_assert_str_eq(killed, clean);
+    char *clean_n = strdup(clean);
+    without_page_numbers(killed);
+    without_page_numbers(clean_n);
+    ck_assert_msg(strcmp(killed, clean_n) == 0,
+                  "records after kill -9 and resume differ from the clean run");
+    free(clean_n);
     free(killed);
 
     free(again);
