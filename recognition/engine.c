@@ -103,7 +103,7 @@ static int prepare_marks(rec_ref *r, const rec_buf *ink)
 
 /* Paper level: the gray value below which 90% of the pixels lie. Ballots
  * are mostly bare paper, so this is the paper's tint, whatever its colour. */
-static int paper_level(const rec_buf *g)
+int rec_paper_level(const rec_buf *g)
 {
     unsigned long hist[256] = {0};
     for (int y = 0; y < g->height; y += 2) {
@@ -132,7 +132,7 @@ int rec_ink_threshold(int paper)
     return t < 40 ? 40 : t;
 }
 
-static void threshold_ink(rec_buf *ink, const rec_buf *gray, int thr)
+void rec_threshold_ink(rec_buf *ink, const rec_buf *gray, int thr)
 {
     for (int y = 0; y < gray->height; y++) {
         const uint8_t *restrict g = gray->data + (size_t)y * gray->stride;
@@ -159,10 +159,10 @@ static int prepare_ref(rec_ref *r, const rec_options *opt)
         goto done;
     for (int y = 0; y < r->height; y++)
         memcpy(gray.data + (size_t)y * gray.stride, img_row(g, y), (size_t)r->width);
-    r->paper = paper_level(&gray);
+    r->paper = rec_paper_level(&gray);
     if ((rc = rec_buf_new(&ink, r->width, r->height)))
         goto done;
-    threshold_ink(&ink, &gray, rec_ink_threshold(r->paper));
+    rec_threshold_ink(&ink, &gray, rec_ink_threshold(r->paper));
     if ((rc = rec_buf_new(&r->darkest, r->width, r->height)))
         goto done;
     {

@@ -411,24 +411,9 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
             int span = u.x1 > u.x0 ? ((u.x1 - u.x0) > (u.y1 - u.y0) ? u.x1 - u.x0 : u.y1 - u.y0) : 0;
             out->boxes[out->n_boxes].extent = size > 0 ? span / size : 0;
         }
-        if (log_enabled("rec")) {
-            box near = rect_px(&r->rect, w.dpi, OVERSHOOT_MM);
-            box far = rect_px(&r->rect, w.dpi, OVERSHOOT_MAX_MM);
-            long ink = 0;
-            box u = {1 << 30, 1 << 30, -1, -1};
-            for (int c = 0; c < n_comps; c++) {
-                box cb = comp_box(&comps[c]);
-                if (!(overlaps(cb, near) && inside(cb, far)))
-                    continue;
-                ink += comps[c].area;
-                if (cb.x0 < u.x0) u.x0 = cb.x0;
-                if (cb.y0 < u.y0) u.y0 = cb.y0;
-                if (cb.x1 > u.x1) u.x1 = cb.x1;
-                if (cb.y1 > u.y1) u.y1 = cb.y1;
-            }
-            log_debug("rec", "box %d share %.3f ink %ld ext %d x %d", r->candidate,
-                      out->boxes[out->n_boxes].score, ink, u.x1 - u.x0, u.y1 - u.y0);
-        }
+        log_debug("rec", "box %d share %.3f extent %.2f dark %.2f", r->candidate,
+                  out->boxes[out->n_boxes].score, out->boxes[out->n_boxes].extent,
+                  out->boxes[out->n_boxes].dark);
         out->n_boxes++;
     }
 

@@ -10,37 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int bright_percentile(const rec_buf *g)
-{
-    unsigned long hist[256] = {0};
-    for (int y = 0; y < g->height; y += 2) {
-        const uint8_t *row = g->data + (size_t)y * g->stride;
-        for (int x = 0; x < g->width; x += 2)
-            hist[row[x]]++;
-    }
-    unsigned long total = 0, acc = 0;
-    for (int i = 0; i < 256; i++)
-        total += hist[i];
-    for (int i = 0; i < 256; i++) {
-        acc += hist[i];
-        if (acc * 10 >= total * 9)
-            return i;
-    }
-    return 255;
-}
-
 static int fill_ink(rec_page *p)
 {
     int rc = rec_buf_new(&p->ink, p->gray.width, p->gray.height);
-    if (rc)
-        return rc;
-    for (int y = 0; y < p->gray.height; y++) {
-        const uint8_t *restrict g = p->gray.data + (size_t)y * p->gray.stride;
-        uint8_t *restrict d = p->ink.data + (size_t)y * p->ink.stride;
-        for (int x = 0; x < p->gray.width; x++)
-            d[x] = g[x] < p->ink_threshold ? 255 : 0;
-    }
-    return 0;
+    if (!rc)
+        rec_threshold_ink(&p->ink, &p->gray, p->ink_threshold);
+    return rc;
 }
 
 static int make_low(rec_buf *low, const rec_buf *ink, double dpi)
@@ -112,7 +87,7 @@ int rec_page_prepare(rec_page *p, const img *im, double dpi)
     if (rc)
         goto fail;
     p->bitonal = img_depth(im) == 1;
-    p->paper = bright_percentile(&p->gray);
+    p->paper = rec_paper_level(&p->gray);
     p->ink_threshold = rec_ink_threshold(p->paper);
     if ((rc = fill_ink(p)) || (rc = make_low(&p->low[0], &p->ink, dpi)) ||
         (rc = turned(&p->low[1], &p->low[0])))

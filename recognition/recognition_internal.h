@@ -95,10 +95,18 @@ typedef struct {
     char sha256[HASH_HEX_LEN + 1];
 } rec_page;
 
+/* engine.c, shared by the reference and the page side:
+ * rec_paper_level: the gray below which 90 % of the pixels lie (ballots
+ * are mostly bare paper, so this is the paper's tint, whatever its colour);
+ * rec_ink_threshold: ink is darker than 60 % of that;
+ * rec_threshold_ink: 255 where gray is darker than thr, else 0. */
+int rec_paper_level(const rec_buf *g);
+int rec_ink_threshold(int paper);
+void rec_threshold_ink(rec_buf *ink, const rec_buf *gray, int thr);
+
 /* page.c */
 int rec_page_prepare(rec_page *p, const img *im, double dpi);
 void rec_page_release(rec_page *p);
-int rec_ink_threshold(int paper);
 
 /* register.c: affine a[6] maps reference px (x, y) to page px:
  * X = a0 x + a1 y + a2, Y = a3 x + a4 y + a5. */
