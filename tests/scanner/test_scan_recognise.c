@@ -216,22 +216,32 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
     char *again = slurp(rec_path, &n);
     ck_assert_msg(strcmp(again, clean) == 0, "a second resume changed the records");
 
-    /* kill -9 of a slow scan once some records are written (the archive
-     * is usually ahead of them, and the kill may tear a record line), then
-     * --resume from the sheet the archive names */
+    /* kill -9 of a slow scan in the middle of the batch, judged by the
+     * archive's own journal (one line a page): records lag behind by
+     * however slow recognition is, and the kill may find none, some, or a
+     * torn one; --resume from the sheet the archive names completes them. */
     tu_rmtree(archive);
     const char *argv[] = {"scan", "--device", g_device, "--duplex",
                           "--label", "--archive", archive, "--package",
                           g_package, "--threads", "1", NULL};
     int pid = tu_spawn_telle(argv, "delay_ms=120");
     ck_assert_int_gt(pid, 0);
-    struct stat sb;
-    /* the moment varies from run to run: after 1 to 9 records, between
-     * records or in the middle of one */
-    off_t target = 1000 + (off_t)(time(NULL) % 9) * 1500;
+    char journal[2400];
+    snprintf(journal, sizeof journal, "%s/0001-VO-01/journal.jsonl", archive);
+    /* the moment varies from run to run: after the label and 1 to 13
+     * sheets, between a sheet's pages or after both */
+    int target_pages = 3 + (int)(time(NULL) % 25);
     for (int i = 0; i < 3000; i++) {
-        if (stat(rec_path, &sb) == 0 && sb.st_size > target)
-            break;
+        size_t jn = 0;
+        FILE *jf = fopen(journal, "rb");
+        if (jf) {
+            fclose(jf);
+            char *jt = slurp(journal, &jn);
+            int lines = count_lines(jt);
+            free(jt);
+            if (lines >= target_pages)
+                break;
+        }
         struct timespec ts = {0, 5000000};
         nanosleep(&ts, NULL);
     }
