@@ -17,6 +17,7 @@
 #define _XOPEN_SOURCE 700
 
 #include "cli/commands.h"
+#include "cli/password.h"
 
 #include "core/error.h"
 #include "store/store.h"
@@ -28,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 enum { MAX_WRITE_INS = 64, MAX_VOTES = 256 };
@@ -56,36 +56,6 @@ static void usage(FILE *to)
         "  tallies BATCH\n"
         "  verify\n"
         "The password for --as comes from $TELLE_PASSWORD or the terminal.\n");
-}
-
-static int ask_password(char *buf, size_t size)
-{
-    const char *env = getenv("TELLE_PASSWORD");
-    if (env != NULL) {
-        snprintf(buf, size, "%s", env);
-        return 0;
-    }
-    FILE *tty = fopen("/dev/tty", "r+");
-    if (tty == NULL) {
-        fprintf(stderr, "telle review: no terminal to ask for the password; "
-                        "set TELLE_PASSWORD\n");
-        return -1;
-    }
-    struct termios old, quiet;
-    fprintf(tty, "password: ");
-    fflush(tty);
-    tcgetattr(fileno(tty), &old);
-    quiet = old;
-    quiet.c_lflag &= ~(tcflag_t)ECHO;
-    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-    char *got = fgets(buf, (int)size, tty);
-    tcsetattr(fileno(tty), TCSAFLUSH, &old);
-    fprintf(tty, "\n");
-    fclose(tty);
-    if (got == NULL)
-        return -1;
-    buf[strcspn(buf, "\r\n")] = '\0';
-    return 0;
 }
 
 static char *slurp(const char *path)
@@ -186,21 +156,7 @@ static int item_arg(int64_t *item, const struct opts *o)
 /* Checks --as and the password. */
 static int login(st_db *db, const struct opts *o)
 {
-    char pw[256];
-    st_role role;
-    if (o->as == NULL) {
-        fprintf(stderr, "telle review: say who decides with --as NAME\n");
-        return -1;
-    }
-    if (ask_password(pw, sizeof pw) < 0)
-        return -1;
-    int rc = st_operator_check(&role, db, o->as, pw);
-    memset(pw, 0, sizeof pw);
-    if (rc < 0) {
-        fprintf(stderr, "telle review: %s\n", err_message());
-        return -1;
-    }
-    return 0;
+    return cli_login(NULL, db, o->as, "telle review");
 }
 
 static void print_json_compact(const char *label, json_t *j)

@@ -6,6 +6,7 @@
  *   cmd_user
  */
 #include "cli/commands.h"
+#include "cli/password.h"
 
 #include "core/error.h"
 #include "store/store.h"
@@ -13,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 static void usage(FILE *to)
@@ -23,49 +23,6 @@ static void usage(FILE *to)
             "       telle user passwd NAME [--db FILE]\n"
             "       telle user list [--db FILE]\n"
             "  The password is read from $TELLE_PASSWORD or asked for twice.\n");
-}
-
-/* Reads a password: $TELLE_PASSWORD, else from the terminal without echo,
- * twice when confirm is set. Returns 0 or -1 (message printed). */
-static int ask_password(char *buf, size_t size, bool confirm)
-{
-    const char *env = getenv("TELLE_PASSWORD");
-    if (env != NULL) {
-        snprintf(buf, size, "%s", env);
-        return 0;
-    }
-    FILE *tty = fopen("/dev/tty", "r+");
-    if (tty == NULL) {
-        fprintf(stderr, "telle user: no terminal to ask for the password; set "
-                        "TELLE_PASSWORD\n");
-        return -1;
-    }
-    char again[256];
-    for (int round = 0; round < (confirm ? 2 : 1); round++) {
-        char *dst = round == 0 ? buf : again;
-        size_t dsize = round == 0 ? size : sizeof again;
-        struct termios old, quiet;
-        fprintf(tty, round == 0 ? "password: " : "again: ");
-        fflush(tty);
-        tcgetattr(fileno(tty), &old);
-        quiet = old;
-        quiet.c_lflag &= ~(tcflag_t)ECHO;
-        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
-        char *got = fgets(dst, (int)dsize, tty);
-        tcsetattr(fileno(tty), TCSAFLUSH, &old);
-        fprintf(tty, "\n");
-        if (got == NULL) {
-            fclose(tty);
-            return -1;
-        }
-        dst[strcspn(dst, "\r\n")] = '\0';
-    }
-    fclose(tty);
-    if (confirm && strcmp(buf, again) != 0) {
-        fprintf(stderr, "telle user: the passwords differ\n");
-        return -1;
-    }
-    return 0;
 }
 
 int cmd_user(int argc, char **argv)
@@ -115,13 +72,13 @@ int cmd_user(int argc, char **argv)
             printf("%-24s %s\n", ops[i].name, st_role_name(ops[i].role));
         st_operators_free(ops, n);
     } else if (strcmp(sub, "add") == 0) {
-        if (ask_password(pw, sizeof pw, true) < 0)
+        if (cli_password_read(pw, sizeof pw, true, "telle user") < 0)
             goto done;
         if (st_operator_add(db, "system", name, role, pw) < 0)
             goto fail;
         printf("%s added as %s\n", name, st_role_name(role));
     } else if (strcmp(sub, "passwd") == 0) {
-        if (ask_password(pw, sizeof pw, true) < 0)
+        if (cli_password_read(pw, sizeof pw, true, "telle user") < 0)
             goto done;
         if (st_operator_passwd(db, "system", name, pw) < 0)
             goto fail;
