@@ -1,7 +1,10 @@
-/* cmd_settle.c - `telle settle --counts FILE [--json] [--seed N]`: the seat
- * allocation and the candidate ranking (chapter E of the protocol) from a
- * JSON file of final counts, without scanning: for checking a published
- * protocol. The file:
+/* cmd_settle.c - `telle settle (--counts FILE | --db FILE --election ID)
+ * [--package DIR] [--json] [--seed N]`: the seat allocation and the
+ * candidate ranking (chapter E of the protocol) from final counts, without
+ * scanning. With --db the committed counts of a store are used (its counts
+ * document, cli/counts_source.h); with --counts either a counts document
+ * (telle-counts/1, needs --election; --package DIR gives the candidates) or,
+ * for checking a published protocol, a settle file:
  *
  *   {"seats": 21, "first_divisor": 1.4,
  *    "lists": [{"code": "H", "ballots": 426, "write_ins_received": 211,
@@ -17,14 +20,16 @@
  * then gives its "seats" and only the ranking, with the 8 % rule, is done.
  * Unknown keys are refused, so a misspelt count is never silently 0.
  *
- * The file is parsed here into the plain structs count/ takes
- * (cnt_election_votes, cnt_list_candidates); `--db` will fill the same
- * structs from the store's committed counts. */
+ * The settle file is parsed here into count/'s cnt_settle_input; a counts
+ * document is converted by cnt_settle_input_from_counts, the same code the
+ * protocol uses, so both print the same chapter E. */
 #include "cli/commands.h"
 
+#include "cli/counts_source.h"
 #include "core/error.h"
 #include "count/ranking.h"
 #include "count/seats.h"
+#include "count/settle_input.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,38 +41,23 @@
 
 enum { PATH_MAX_LEN = 160 };
 
-typedef struct {
-    bool ft;                        /* "election": "FT" */
-    cnt_election_votes votes;       /* KS seat allocation input */
-    cnt_list_votes *lists;          /* n_lists */
-    int *list_seats;                /* FT: the seats each list was given */
-    bool *has_candidates;           /* n_lists */
-    cnt_candidate_votes **candidates; /* n_lists arrays */
-    size_t *n_candidates;           /* n_lists */
-} settle_input;
+typedef cnt_settle_input settle_input;
 
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: telle settle --counts FILE [--json] [--seed N]\n"
+            "usage: telle settle --counts FILE [--election ID] [--package DIR]\n"
+            "                    [--json] [--seed N]\n"
+            "       telle settle --db FILE --election ID [--json] [--seed N]\n"
             "  Seat allocation (modified Sainte-Lagu\xc3\xab, every quotient) and\n"
-            "  candidate ranking from the final counts in FILE (JSON, see\n"
-            "  count/README.md). --json prints JSON instead of tables.\n"
+            "  candidate ranking from final counts: a settle file or a counts\n"
+            "  document (--counts, see count/README.md) or the committed counts\n"
+            "  of a store (--db). --election picks the election of a counts\n"
+            "  document; --package DIR gives its candidates (a store has its\n"
+            "  own). --json prints JSON instead of tables.\n"
             "  --seed N (0..2^63-1) starts the drawing of lots, used only when\n"
             "  lists are equal in quotient and listestemmetall (default 0);\n"
             "  the seed and every draw are printed.\n");
-}
-
-static void input_free(settle_input *in)
-{
-    if (in->candidates)
-        for (size_t i = 0; i < in->votes.n_lists; i++)
-            free(in->candidates[i]);
-    free(in->candidates);
-    free(in->n_candidates);
-    free(in->has_candidates);
-    free(in->list_seats);
-    free(in->lists);
 }
 
 /* Refuses keys of `obj` not in the NULL-terminated `known`. */
@@ -230,25 +220,39 @@ static int parse_list(settle_input *in, size_t i, json_t *o)
 
 /* Reads the counts file into *in; strings point into *root, which the
  * caller keeps until done. */
-static int parse_counts(settle_input *in, json_t **root, const char *file)
+static int parse_settle_file(settle_input *in, json_t *r);
+
+/* Reads a settle file (the format above) into *out; strings point into r,
+ * which the input holds. */
+static int parse_counts(settle_input **out, json_t *r)
 {
     static const char *const keys[] = {"election", "seats", "first_divisor",
                                        "lists", NULL};
-    json_error_t jerr;
-    *root = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
-    if (!*root) {
-        if (jerr.line < 0) /* could not open or read: text says why */
-            return err_set(TELLE_EIO, "%s", jerr.text);
-        return err_set(TELLE_EFORMAT, "line %d, column %d: %s", jerr.line,
-                       jerr.column, jerr.text);
-    }
-    json_t *r = *root;
+    *out = NULL;
     if (!json_is_object(r))
         return err_set(TELLE_EINVAL, "$: expected an object, got %s",
                        json_kind(r));
     int rc = check_keys(r, "$", keys);
     if (rc < 0)
         return rc;
+    json_t *lists = json_object_get(r, "lists");
+    if (!lists)
+        return err_set(TELLE_EINVAL, "$.lists: missing");
+    if (!json_is_array(lists))
+        return err_set(TELLE_EINVAL, "$.lists: expected an array, got %s",
+                       json_kind(lists));
+    /* A count out of range is reported after the fields before it. */
+    size_t n = json_array_size(lists);
+    if ((rc = cnt_settle_input_new(out, n >= 1 && n <= CNT_MAX_LISTS ? n
+                                                                     : 1)) < 0)
+        return err_prefix("$.");
+    (*out)->held = json_incref(r);
+    return parse_settle_file(*out, r);
+}
+
+static int parse_settle_file(settle_input *in, json_t *r)
+{
+    int rc;
 
     const char *election = NULL;
     if ((rc = get_string(&election, r, "$", "election", false)) < 0)
@@ -291,25 +295,10 @@ static int parse_counts(settle_input *in, json_t **root, const char *file)
     }
 
     json_t *lists = json_object_get(r, "lists");
-    if (!lists)
-        return err_set(TELLE_EINVAL, "$.lists: missing");
-    if (!json_is_array(lists))
-        return err_set(TELLE_EINVAL, "$.lists: expected an array, got %s",
-                       json_kind(lists));
     size_t n = json_array_size(lists);
     if (n < 1 || n > CNT_MAX_LISTS)
         return err_set(TELLE_EINVAL, "$.lists: %zu lists, need 1..%d", n,
                        CNT_MAX_LISTS);
-    in->lists = calloc(n, sizeof *in->lists);
-    in->list_seats = calloc(n, sizeof *in->list_seats);
-    in->has_candidates = calloc(n, sizeof *in->has_candidates);
-    in->candidates = calloc(n, sizeof *in->candidates);
-    in->n_candidates = calloc(n, sizeof *in->n_candidates);
-    in->votes.n_lists = n;
-    in->votes.lists = in->lists;
-    if (!in->lists || !in->list_seats || !in->has_candidates ||
-        !in->candidates || !in->n_candidates)
-        return err_set(TELLE_ENOMEM, "$.lists: out of memory");
     for (size_t i = 0; i < n; i++)
         if ((rc = parse_list(in, i, json_array_get(lists, i))) < 0)
             return rc;
@@ -324,145 +313,10 @@ static int parse_counts(settle_input *in, json_t **root, const char *file)
 
 /* ---- output ---- */
 
-static json_t *quotient_json(const settle_input *in, cnt_quotient q)
+static void print_tables(const settle_input *in, const cnt_settlement *st)
 {
-    return json_pack("{s:s, s:f}", "list", in->lists[q.list].code,
-                     "quotient", cnt_quotient_value(q));
-}
-
-static json_t *seat_json(const settle_input *in, int seat, cnt_quotient q)
-{
-    return json_pack("{s:i, s:s, s:f}", "seat", seat, "list",
-                     in->lists[q.list].code, "quotient", cnt_quotient_value(q));
-}
-
-static json_t *codes_json(const settle_input *in, const size_t *idx, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++)
-        json_array_append_new(a, json_string(in->lists[idx[i]].code));
-    return a;
-}
-
-static json_t *result_json(const settle_input *in, const cnt_seats *s,
-                           cnt_ranking *const *rankings)
-{
-    json_t *root = json_object(), *lists = json_array(),
-           *quotients = json_array(), *lots = json_array(),
-           *cands = json_object();
-    if (!root || !lists || !quotients || !lots || !cands)
-        goto fail;
-    json_object_set_new(root, "election", json_string(in->ft ? "FT" : "KS"));
-    if (s) {
-        json_object_set_new(root, "seats", json_integer(cnt_seats_total(s)));
-        json_object_set_new(root, "first_divisor",
-                            json_real(in->votes.first_divisor_x10 / 10.0));
-        json_object_set_new(root, "seed",
-                            json_integer((json_int_t)cnt_seats_seed(s)));
-    }
-    for (size_t i = 0; i < in->votes.n_lists; i++) {
-        const cnt_list_votes *l = &in->lists[i];
-        json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "code", l->code,
-                              "ballots", (json_int_t)l->ballots,
-                              "write_ins_received",
-                              (json_int_t)l->write_ins_received,
-                              "write_ins_given", (json_int_t)l->write_ins_given);
-        if (!o)
-            goto fail;
-        if (s)
-            json_object_set_new(o, "listestemmetall",
-                                json_integer(cnt_seats_listestemmetall(s, i)));
-        json_object_set_new(o, "seats",
-                            json_integer(s ? cnt_seats_won(s, i)
-                                           : in->list_seats[i]));
-        if (!in->ft)
-            json_object_set_new(o, "stemmetillegg",
-                                json_real((double)l->ballots / 4));
-        json_array_append_new(lists, o);
-    }
-    json_object_set_new(root, "lists", lists);
-    lists = NULL;
-
-    if (s) {
-        for (int seat = 1; seat <= cnt_seats_total(s); seat++) {
-            json_t *q = seat_json(in, seat, cnt_seats_quotient(s, seat));
-            if (!q)
-                goto fail;
-            json_array_append_new(quotients, q);
-        }
-        json_object_set_new(root, "quotients", quotients);
-        quotients = NULL;
-        json_t *next = quotient_json(in, cnt_seats_next(s));
-        if (!next)
-            goto fail;
-        json_object_set_new(next, "tied", json_boolean(cnt_seats_next_tied(s)));
-        json_object_set_new(root, "next_quotient", next);
-        for (size_t i = 0; i < cnt_seats_draw_count(s); i++) {
-            const cnt_draw *d = cnt_seats_draw(s, i);
-            json_t *o = json_pack(
-                "{s:i, s:f, s:I, s:o, s:o, s:o, s:b}", "first_seat",
-                d->first_seat, "quotient", cnt_quotient_value(d->quotient),
-                "listestemmetall",
-                (json_int_t)cnt_seats_listestemmetall(s, d->order[0]), "tied",
-                codes_json(in, d->tied, d->n_tied), "order",
-                codes_json(in, d->order, d->n_tied), "awarded",
-                codes_json(in, d->order, d->awarded), "decisive",
-                (int)d->decisive);
-            if (!o)
-                goto fail;
-            json_array_append_new(lots, o);
-        }
-    }
-    if (quotients)
-        json_object_set_new(root, "quotients", quotients);
-    json_object_set_new(root, "lots", lots);
-    quotients = lots = NULL;
-
-    for (size_t i = 0; i < in->votes.n_lists; i++) {
-        if (!rankings[i])
-            continue;
-        json_t *arr = json_array();
-        if (!arr)
-            goto fail;
-        for (size_t k = 0; k < cnt_ranking_count(rankings[i]); k++) {
-            const cnt_ranked *r = cnt_ranking_at(rankings[i], k);
-            const cnt_candidate_votes *c = &in->candidates[i][r->candidate];
-            json_t *o = json_pack(
-                "{s:i, s:s?, s:f, s:I, s:I, s:f, s:i, s:b, s:b}", "no", r->no,
-                "name", c->name, "stemmetillegg", r->stemmetillegg_x4 / 4.0,
-                "personal_votes", (json_int_t)c->personal_votes,
-                "write_ins_received", (json_int_t)c->write_ins_received,
-                "total", r->total_x4 / 4.0, "rank", r->rank, "elected",
-                r->outcome == CNT_ELECTED, "deputy", r->outcome == CNT_DEPUTY);
-            if (!o) {
-                json_decref(arr);
-                goto fail;
-            }
-            if (r->outcome == CNT_DEPUTY)
-                json_object_set_new(o, "deputy_rank",
-                                    json_integer(r->deputy_no));
-            if (in->ft)
-                json_object_set_new(o, "ranked_by_votes",
-                                    json_boolean(r->by_votes));
-            json_array_append_new(arr, o);
-        }
-        json_object_set_new(cands, in->lists[i].code, arr);
-    }
-    json_object_set_new(root, "candidates", cands);
-    return root;
-
-fail:
-    json_decref(lists);
-    json_decref(quotients);
-    json_decref(lots);
-    json_decref(cands);
-    json_decref(root);
-    return NULL;
-}
-
-static void print_tables(const settle_input *in, const cnt_seats *s,
-                         cnt_ranking *const *rankings)
-{
+    const cnt_seats *s = st->seats;
+    cnt_ranking *const *rankings = st->rankings;
     char q[CNT_QUOTIENT_TEXT], v[CNT_VOTES_TEXT];
     if (s)
         printf("Seat allocation: %d seats, first divisor %d.%d, seed %" PRIu64
@@ -545,29 +399,42 @@ static void print_tables(const settle_input *in, const cnt_seats *s,
     }
 }
 
+/* Reads --seed's argument; prints and returns false when it is bad. */
+static bool parse_seed(uint64_t *seed, const char *arg)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(arg, &end, 10);
+    /* JSON integers are signed 64-bit: keep the seed printable. */
+    if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
+        n > INT64_MAX) {
+        fprintf(stderr, "telle settle: --seed: '%s' is not a whole "
+                        "number 0..%" PRId64 "\n", arg, INT64_MAX);
+        return false;
+    }
+    *seed = n;
+    return true;
+}
+
 int cmd_settle(int argc, char **argv)
 {
-    const char *file = NULL;
+    const char *file = NULL, *db = NULL, *election = NULL, *package_dir = NULL;
     bool as_json = false, seed_given = false;
     uint64_t seed = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--counts") == 0 && i + 1 < argc) {
             file = argv[++i];
+        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
+            db = argv[++i];
+        } else if (strcmp(argv[i], "--election") == 0 && i + 1 < argc) {
+            election = argv[++i];
+        } else if (strcmp(argv[i], "--package") == 0 && i + 1 < argc) {
+            package_dir = argv[++i];
         } else if (strcmp(argv[i], "--json") == 0) {
             as_json = true;
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
-            const char *arg = argv[++i];
-            char *end = NULL;
-            errno = 0;
-            unsigned long long n = strtoull(arg, &end, 10);
-            /* JSON integers are signed 64-bit: keep the seed printable. */
-            if (errno || end == arg || *end || arg[0] < '0' || arg[0] > '9' ||
-                n > INT64_MAX) {
-                fprintf(stderr, "telle settle: --seed: '%s' is not a whole "
-                                "number 0..%" PRId64 "\n", arg, INT64_MAX);
+            if (!parse_seed(&seed, argv[++i]))
                 return 2;
-            }
-            seed = n;
             seed_given = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
@@ -578,54 +445,56 @@ int cmd_settle(int argc, char **argv)
             return 2;
         }
     }
-    if (!file) {
-        fprintf(stderr, "telle settle: --counts FILE is required (reading "
-                        "committed counts from a store comes later)\n");
+    if (!file == !db) {
+        fprintf(stderr, "telle settle: give one of --counts FILE and --db "
+                        "FILE\n");
         usage(stderr);
+        return 2;
+    }
+    if (db && !election) {
+        fprintf(stderr, "telle settle: --db needs --election ID (e.g. KS)\n");
         return 2;
     }
 
     int status = 1;
-    settle_input in = {0};
-    json_t *root = NULL, *result = NULL;
-    cnt_seats *seats = NULL;
-    cnt_ranking **rankings = NULL;
+    const char *source = db ? db : file;
+    settle_input *in = NULL;
+    json_t *root = NULL, *package = NULL, *result = NULL;
+    cnt_settlement *st = NULL;
 
-    if (parse_counts(&in, &root, file) < 0)
-        goto fail;
-    in.votes.seed = seed;
-    if (!in.ft && cnt_seats_allocate(&seats, &in.votes) < 0) {
-        err_prefix("$.");
-        goto fail;
+    if (cli_counts_load(&root, &package, db, file, package_dir) < 0) {
+        fprintf(stderr, "telle settle: %s\n", err_message());
+        return 1;
     }
-    rankings = calloc(in.votes.n_lists, sizeof *rankings);
-    if (!rankings) {
-        err_set(TELLE_ENOMEM, "out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < in.votes.n_lists; i++) {
-        if (!in.has_candidates[i])
-            continue;
-        cnt_list_candidates lc = {
-            .code = in.lists[i].code,
-            .rule = in.ft ? CNT_RULE_FT : CNT_RULE_KS,
-            .ballots = in.lists[i].ballots,
-            .seats = seats ? cnt_seats_won(seats, i) : in.list_seats[i],
-            .candidates = in.candidates[i],
-            .n_candidates = in.n_candidates[i],
-        };
-        if (cnt_ranking_compute(&rankings[i], &lc) < 0) {
-            err_prefix("$.lists[%zu].", i);
+    /* A counts document (telle-counts/1, from `telle count` or a store)
+     * or a settle file (the format above). */
+    if (json_object_get(root, "format")) {
+        if (!election) {
+            err_set(TELLE_EINVAL, "a counts document needs --election ID");
             goto fail;
         }
+        if (cnt_settle_input_from_counts(&in, root, election, package) < 0)
+            goto fail;
+        if (in->ft) {
+            err_set(TELLE_EINVAL, "%s is a county election: its seats are "
+                    "allocated by the county, not here", election);
+            goto fail;
+        }
+    } else if (parse_counts(&in, root) < 0) {
+        goto fail;
+    }
+    if (cnt_settle_compute(&st, in, seed) < 0) {
+        if (!json_object_get(root, "format"))
+            err_prefix("$.");
+        goto fail;
     }
 
-    if (seats && cnt_seats_draw_count(seats) > 0 && !seed_given)
+    if (st->seats && cnt_seats_draw_count(st->seats) > 0 && !seed_given)
         fprintf(stderr,
                 "telle settle: lots were drawn with the default seed 0; "
                 "give --seed N to use and record another\n");
     if (as_json) {
-        result = result_json(&in, seats, rankings);
+        result = cnt_settle_json(in, st);
         if (!result || json_dumpf(result, stdout, JSON_INDENT(2) |
                                   JSON_REAL_PRECISION(15)) < 0) {
             err_set(TELLE_ENOMEM, "cannot write the JSON result");
@@ -633,21 +502,18 @@ int cmd_settle(int argc, char **argv)
         }
         putchar('\n');
     } else {
-        print_tables(&in, seats, rankings);
+        print_tables(in, st);
     }
     status = 0;
     goto done;
 
 fail:
-    fprintf(stderr, "telle settle: %s: %s\n", file, err_message());
+    fprintf(stderr, "telle settle: %s: %s\n", source, err_message());
 done:
-    if (rankings)
-        for (size_t i = 0; i < in.votes.n_lists; i++)
-            cnt_ranking_free(rankings[i]);
-    free(rankings);
-    cnt_seats_free(seats);
+    cnt_settlement_free(st);
     json_decref(result);
-    input_free(&in);
+    cnt_settle_input_free(in);
+    json_decref(package);
     json_decref(root);
     return status;
 }
