@@ -21,6 +21,7 @@ static const command COMMANDS[] = {
     {"simulate", cmd_simulate, "fill and scan-simulate ballots, with truth"},
     {"testdeck", cmd_testdeck, "make a test deck of known content; check its records"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
+    {"count", cmd_count, "the committed counts per category and krets, with differences"},
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
     {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
