@@ -15,6 +15,7 @@ PACKAGES=(
   fonts-dejavu-core fonts-dejavu-extra
   fonts-kristi fonts-sjfonts
   poppler-utils
+  libxml2-utils
   chromium
 )
 
