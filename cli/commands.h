@@ -19,5 +19,6 @@ int cmd_settle(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const command COMMANDS[] = {
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
     {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
+    {"export", cmd_export, "deliver the counts as JSON, CSV or EML 510 files"},
 };
 
 static void usage(FILE *to)

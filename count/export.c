@@ -394,7 +394,8 @@ int cnt_export_json(FILE *out, const json_t *doc, const char *election)
         }
         src = copy;
     }
-    if (json_dumpf(src, out, JSON_SORT_KEYS | JSON_INDENT(2)) < 0 ||
+    if (json_dumpf(src, out, JSON_SORT_KEYS | JSON_INDENT(2) |
+                       JSON_REAL_PRECISION(15)) < 0 ||
         fputc('\n', out) == EOF)
         rc = err_set(TELLE_EIO, "writing the JSON export failed");
     json_decref(copy);

@@ -49,7 +49,8 @@ int cnt_counts_load(json_t **out, const char *path);
 int cnt_counts_not_final(char **why, const json_t *doc, const char *election);
 
 /* The document itself (only `election` when not NULL: "elections" then
- * holds that one), keys sorted, indent 2, newline at the end. Returns 0,
+ * holds that one), keys sorted, indent 2, reals to 15 significant digits
+ * (as cnt_counts_dumps: 1.4 stays "1.4"), newline at the end. Returns 0,
  * TELLE_EINVAL (unknown election), TELLE_EIO (write failed). */
 int cnt_export_json(FILE *out, const json_t *doc, const char *election);
 
