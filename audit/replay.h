@@ -66,11 +66,15 @@ typedef struct {
     int batches;           /* batches in the store */
     int sheets_checked;    /* stored records re-read */
     int sheets_identical;  /* of which byte-identical */
-    int sheets_differing;  /* of which different (or not re-readable) */
+    int sheets_differing;  /* of which re-read and different */
+    int sheets_not_reread; /* of which not re-read: an image missing or
+                              unreadable, or the record names none */
     int pages_checked;     /* page images decoded and hashed */
     int batches_committed; /* batches with a commit in effect */
     int tallies_compared;  /* committed batches whose tallies were re-derived */
     int decisions_checked; /* decide events whose record hash was checked */
+    int unnamed_non_ballot;/* image files no page names that are no ballot
+                              (a batch's label sheet): not a finding */
     st_chain_report chain; /* st_chain_verify's report */
     int64_t records_bad;   /* st_records_verify's count */
     char package_sha256[65];
@@ -102,8 +106,9 @@ typedef struct {
 
 #define AU_REPLAY_OPTIONS_INIT {NULL, NULL, 0, NULL, NULL}
 
-/* Replays the store db (opened read-only is enough: au_replay only reads;
- * workers open their own read-only connections to st_db_path(db)). The
+/* Replays the store db (opened read-only is enough: au_replay only reads,
+ * and only from the calling thread; workers get the records and page rows
+ * in memory, one batch at a time, so memory follows the largest batch). The
  * report is complete even when it finds differences: those are findings,
  * not errors. Returns 0 and *out (free with au_report_free); TELLE_EINVAL
  * (bad options), TELLE_ESTATE (no package stored), TELLE_EFORMAT (the
@@ -116,9 +121,9 @@ bool au_report_agrees(const au_report *r);
 
 /* The report as JSON:
  *   {"agrees", "seconds", "package_sha256", "batches",
- *    "sheets":{"checked","identical","differing"}, "pages_checked",
+ *    "sheets":{"checked","identical","differing","not_reread"}, "pages_checked",
  *    "batches_committed", "tallies_compared", "decisions_checked",
- *    "records_bad",
+ *    "records_bad", "unnamed_non_ballot",
  *    "chain":{"entries","head","ok","seq","problem","message"},
  *    and one array per finding kind, empty when none:
  *    "differing":[{"batch","sheet","field","old","new"}],

@@ -215,7 +215,8 @@ int au_report_to_json(json_t **out, const au_report *r)
         goto done;
     if (put(sheets, "checked", json_integer(r->sheets_checked))
         || put(sheets, "identical", json_integer(r->sheets_identical))
-        || put(sheets, "differing", json_integer(r->sheets_differing)))
+        || put(sheets, "differing", json_integer(r->sheets_differing))
+        || put(sheets, "not_reread", json_integer(r->sheets_not_reread)))
         goto done;
     if (put(chain, "entries", json_integer(r->chain.entries))
         || put(chain, "head", json_string(r->chain.head_hash))
@@ -240,7 +241,8 @@ int au_report_to_json(json_t **out, const au_report *r)
         || put(o, "batches_committed", json_integer(r->batches_committed))
         || put(o, "tallies_compared", json_integer(r->tallies_compared))
         || put(o, "decisions_checked", json_integer(r->decisions_checked))
-        || put(o, "records_bad", json_integer(r->records_bad)))
+        || put(o, "records_bad", json_integer(r->records_bad))
+        || put(o, "unnamed_non_ballot", json_integer(r->unnamed_non_ballot)))
         goto done;
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         json_t *a = json_array();

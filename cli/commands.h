@@ -20,5 +20,6 @@ int cmd_count(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const command COMMANDS[] = {
     {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
     {"export", cmd_export, "deliver the counts as JSON, CSV or EML 510 files"},
+    {"replay", cmd_replay, "re-read every archived page and check the whole count"},
 };
 
 static void usage(FILE *to)
