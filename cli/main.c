@@ -22,6 +22,7 @@ static const command COMMANDS[] = {
     {"testdeck", cmd_testdeck, "make a test deck of known content; check its records"},
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
     {"count", cmd_count, "the committed counts per category and krets, with differences"},
+    {"prelim", cmd_prelim, "enter preliminary counts; explain differences"},
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
     {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
