@@ -17,6 +17,7 @@ int cmd_review(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_settle(int argc, char **argv);
 int cmd_count(int argc, char **argv);
+int cmd_protocol(int argc, char **argv);
 int cmd_prelim(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_import(int argc, char **argv);

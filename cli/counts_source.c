@@ -5,6 +5,7 @@
  */
 #include "cli/counts_source.h"
 
+#include "cli/counts_db.h"
 #include "core/error.h"
 #include "store/store.h"
 
@@ -23,12 +24,28 @@ static int load_json_file(json_t **out, const char *path)
                    jerr.line, jerr.column, jerr.text);
 }
 
+/* The store's counts document and its own election.json. */
 static int load_from_db(json_t **counts, json_t **package, const char *path)
 {
-    (void)counts;
-    (void)package;
-    return err_set(TELLE_EINVAL, "%s: reading counts from a store is not "
-                   "available yet; give --counts FILE", path);
+    st_db *db = NULL;
+    char *text = NULL;
+    json_error_t jerr;
+    int rc;
+    if ((rc = st_db_open(&db, path, ST_OPEN_READONLY)) < 0 ||
+        (rc = counts_from_db(counts, db)) < 0 ||
+        (rc = st_package_get(&text, NULL, db)) < 0)
+        goto done;
+    if (!(*package = json_loads(text, 0, &jerr)))
+        rc = err_set(TELLE_EFORMAT, "stored election.json: %s", jerr.text);
+done:
+    if (rc < 0) {
+        err_prefix("%s: ", path);
+        json_decref(*counts);
+        *counts = NULL;
+    }
+    free(text);
+    st_db_close(db);
+    return rc;
 }
 
 int cli_counts_load(json_t **counts, json_t **package, const char *db,

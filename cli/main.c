@@ -23,6 +23,7 @@ static const command COMMANDS[] = {
     {"settle", cmd_settle, "seat allocation and candidate ranking from counts"},
     {"count", cmd_count, "the committed counts per category and krets, with differences"},
     {"prelim", cmd_prelim, "enter preliminary counts; explain differences"},
+    {"protocol", cmd_protocol, "the m\xc3\xb8tebok chapters D and E as PDF and JSON"},
     {"scan", cmd_scan, "scan a batch through SANE into the image archive"},
     {"interpret", cmd_interpret, "sheet records (JSON Lines) for ballot images"},
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
