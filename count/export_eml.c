@@ -57,6 +57,12 @@
  *    --schema (EVA validates against its own copy, not public).
  *  - Blank ballots are the "BLANK" Selection [S2], not UncountedVotes: EVA
  *    counts them inside TotalCounted.
+ *  - No TotalVotes: [S1] lets a Contest hold ReportingUnitVotes alone,
+ *    and that is what [S3] writes; with one krets per file a TotalVotes
+ *    would only repeat it.
+ *  - No Selection/CountMetric Type="modified" (ballots with changes, [S2]
+ *    [S3]): a counts document does not count changed ballots, so EVA sees
+ *    every ballot as unchanged.
  *  - No candidate-level Selection: [S2] takes every Selection's
  *    AffiliationIdentifier as a ballot count, so a candidate Selection
  *    would be counted as ballots. Personal votes and write-ins travel in
