@@ -23,5 +23,7 @@ int cmd_scan(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_spotcheck(int argc, char **argv);
 
 #endif

@@ -29,6 +29,8 @@ static const command COMMANDS[] = {
     {"import", cmd_import, "add image files (TIFF, PNG) to the image archive"},
     {"export", cmd_export, "deliver the counts as JSON, CSV or EML 510 files"},
     {"replay", cmd_replay, "re-read every archived page and check the whole count"},
+    {"audit", cmd_audit, "an audit package (export) and NIST cast vote records (cvr)"},
+    {"spotcheck", cmd_spotcheck, "draw boxes by a seed, record hand counts, show the log"},
 };
 
 static void usage(FILE *to)
