@@ -7,6 +7,7 @@
 
 #include "cli/counts_db.h"
 #include "core/error.h"
+#include "count/export.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -58,6 +59,15 @@ int cli_counts_load(json_t **counts, json_t **package, const char *db,
         return load_from_db(counts, package, db);
     if ((rc = load_json_file(counts, counts_file)) < 0)
         return rc;
+    /* A counts document from elsewhere: its sums must add up before
+     * anything is built on it (a settle file has no "format"). */
+    if (json_object_get(*counts, "format") &&
+        (rc = cnt_counts_validate(*counts)) < 0) {
+        err_prefix("%s: ", counts_file);
+        json_decref(*counts);
+        *counts = NULL;
+        return rc;
+    }
     if (!package_dir)
         return 0;
     char path[4096];

@@ -1,7 +1,8 @@
 /* counts_source.h - where `telle settle` and `telle protocol` get their
  * counts document (telle-counts/1) and the election package from: a store
  * (--db, through cli/counts_db.h) or a saved document (--counts FILE, with
- * an optional --package DIR for the candidates).
+ * an optional --package DIR for the candidates; a counts document is
+ * checked with cnt_counts_validate, a settle file is left to cmd_settle).
  *
  *   cli_counts_load   read both; prints nothing
  */
