@@ -70,10 +70,11 @@ static void print_tally(const json_t *t, const json_t *lists, const json_t *diff
     json_array_foreach(diffs, i, d) {
         const json_t *ex = json_object_get(d, "explanation");
         json_int_t diff = ival(d, "difference");
-        printf("  %-8s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " %+6"
-               JSON_INTEGER_FORMAT "  %s\n",
+        char ds[32];
+        snprintf(ds, sizeof ds, diff != 0 ? "%+" JSON_INTEGER_FORMAT : "0", diff);
+        printf("  %-8s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " %6s  %s\n",
                json_string_value(json_object_get(d, "list")), ival(d, "final"),
-               ival(d, "prelim"), diff,
+               ival(d, "prelim"), ds,
                json_is_string(ex) ? json_string_value(ex)
                                   : diff != 0 ? "UNEXPLAINED" : "");
     }

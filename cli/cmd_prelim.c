@@ -198,17 +198,18 @@ static void print_differences(st_db *db, const options *o)
     const json_t *d;
     int unexplained = 0;
     if (c != NULL) {
-        printf("%-8s %8s %8s %6s  %s\n", "list", "prelim", "final", "diff", "explanation");
+        printf("%-8s %8s %8s %6s  %s\n", "list", "final", "prelim", "diff", "explanation");
         json_array_foreach(json_object_get(c, "differences"), i, d) {
             const json_t *ex = json_object_get(d, "explanation");
             json_int_t diff = json_integer_value(json_object_get(d, "difference"));
             if (diff != 0 && !json_is_string(ex))
                 unexplained++;
-            printf("%-8s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " %+6"
-                   JSON_INTEGER_FORMAT "  %s\n",
+            char ds[32];
+            snprintf(ds, sizeof ds, diff != 0 ? "%+" JSON_INTEGER_FORMAT : "0", diff);
+            printf("%-8s %8" JSON_INTEGER_FORMAT " %8" JSON_INTEGER_FORMAT " %6s  %s\n",
                    json_string_value(json_object_get(d, "list")),
-                   json_integer_value(json_object_get(d, "prelim")),
-                   json_integer_value(json_object_get(d, "final")), diff,
+                   json_integer_value(json_object_get(d, "final")),
+                   json_integer_value(json_object_get(d, "prelim")), ds,
                    json_is_string(ex) ? json_string_value(ex)
                                       : diff != 0 ? "UNEXPLAINED" : "");
         }
