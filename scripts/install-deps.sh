@@ -17,6 +17,7 @@ PACKAGES=(
   poppler-utils
   libxml2-utils
   chromium
+  python3-jsonschema
 )
 
 # The browser tests' driver: playwright-core from npm, driving Debian's
