@@ -46,10 +46,204 @@ static int crop_mask(rec_buf *out, const rec_buf *src, int x0, int y0, int w, in
     return 0;
 }
 
-static int low_size(int px, double dpi)
+void rec_explain_limits(uint8_t limit[256], int ref_paper, int page_paper, int page_ink)
+{
+    int print_level = ref_paper * REC_PRINT_FRACTION / 100;
+    for (int r = 0; r < 256; r++) {
+        int scaled = ref_paper > 0 ? r * page_paper / ref_paper : r;
+        int lim = scaled - REC_EXPLAIN_DELTA;
+        if (lim > page_ink)
+            lim = page_ink;
+        if (r < print_level)
+            lim = 0; /* real print nearby explains everything */
+        limit[r] = (uint8_t)(lim < 0 ? 0 : lim);
+    }
+}
+
+/* The reference's open bits: where a bitonal page's ink (gray 0) is below
+ * the limit. */
+static int make_open(rec_ref *r)
+{
+    uint8_t limit[256];
+    rec_explain_limits(limit, r->paper, 255, REC_BITONAL_INK);
+    rec_bits *b = &r->open;
+    b->width = r->width;
+    b->height = r->height;
+    b->stride = ((size_t)r->width + 7) / 8;
+    b->data = calloc(b->stride, (size_t)r->height);
+    if (!b->data)
+        return err_set(TELLE_ENOMEM, "out of memory for a reference");
+    for (int y = 0; y < r->height; y++) {
+        const uint8_t *dk = r->darkest.data + (size_t)y * r->darkest.stride;
+        uint8_t *d = b->data + (size_t)y * b->stride;
+        for (int x = 0; x < r->width; x++)
+            if (limit[dk[x]] > 0)
+                d[x >> 3] |= (uint8_t)(0x80u >> (x & 7));
+    }
+    return 0;
+}
+
+int rec_low_halve(rec_buf *half, const rec_buf *low)
+{
+    int rc = rec_buf_new(half, (low->width + 1) / 2, (low->height + 1) / 2);
+    if (rc)
+        return rc;
+    for (int y = 0; y < half->height; y++) {
+        int y0 = 2 * y, y1 = 2 * y + 1 < low->height ? 2 * y + 1 : 2 * y;
+        const uint8_t *r0 = low->data + (size_t)y0 * low->stride;
+        const uint8_t *r1 = low->data + (size_t)y1 * low->stride;
+        uint8_t *d = half->data + (size_t)y * half->stride;
+        for (int x = 0; x < half->width; x++) {
+            int x0 = 2 * x, x1 = 2 * x + 1 < low->width ? 2 * x + 1 : 2 * x;
+            d[x] = (uint8_t)((r0[x0] + r0[x1] + r1[x0] + r1[x1] + 2) / 4);
+        }
+    }
+    return 0;
+}
+
+uint64_t rec_low_sum_sq(const rec_buf *m)
+{
+    uint64_t sum = 0;
+    for (int y = 0; y < m->height; y++) {
+        const uint8_t *restrict row = m->data + (size_t)y * m->stride;
+        for (int x = 0; x < m->width; x++)
+            sum += (uint32_t)row[x] * row[x];
+    }
+    return sum;
+}
+
+int rec_low_size(int px, double dpi)
 {
     int n = (int)lround(px * REC_LOW_DPI / dpi);
     return n < 1 ? 1 : n;
+}
+
+/* Block boundaries of a low map: low pixel j covers full-resolution px
+ * [edge[j], edge[j + 1]); the last block runs to the end. Integer
+ * arithmetic on the resolution in thousandths keeps them exact. */
+static int *low_edges(int px, int n, double dpi)
+{
+    int *edge = malloc(sizeof *edge * (size_t)(n + 1));
+    if (!edge)
+        return NULL;
+    int64_t milli = llround(dpi * 1000);
+    int64_t per = (int64_t)(REC_LOW_DPI * 1000);
+    for (int j = 0; j <= n; j++) {
+        int64_t e = (int64_t)j * milli / per;
+        edge[j] = e > px ? px : (int)e;
+    }
+    edge[n] = px;
+    return edge;
+}
+
+/* Shared by the two sources: sums[] of ink (in 0..255 units) per low
+ * pixel, filled by the caller row by row through col_of; here the means. */
+typedef struct {
+    int *xe, *ye;   /* block edges */
+    int *col_of;    /* full-resolution x -> low column */
+    uint32_t *sums; /* one row of low pixels (a block of 255s fits: the
+                       blocks are a few px a side) */
+} low_work;
+
+static int low_begin(low_work *lw, rec_buf *low, int w, int h, double dpi)
+{
+    memset(lw, 0, sizeof *lw);
+    int rc = rec_buf_new(low, rec_low_size(w, dpi), rec_low_size(h, dpi));
+    if (rc)
+        return rc;
+    lw->xe = low_edges(w, low->width, dpi);
+    lw->ye = low_edges(h, low->height, dpi);
+    lw->col_of = malloc(sizeof *lw->col_of * (size_t)w);
+    lw->sums = calloc((size_t)low->width, sizeof *lw->sums);
+    if (!lw->xe || !lw->ye || !lw->col_of || !lw->sums)
+        return err_set(TELLE_ENOMEM, "out of memory for a density map");
+    for (int j = 0; j < low->width; j++)
+        for (int x = lw->xe[j]; x < lw->xe[j + 1]; x++)
+            lw->col_of[x] = j;
+    return 0;
+}
+
+/* Writes low row i from the sums and clears them. */
+static void low_row_done(low_work *lw, rec_buf *low, int i)
+{
+    uint8_t *d = low->data + (size_t)i * low->stride;
+    uint32_t rows = (uint32_t)(lw->ye[i + 1] - lw->ye[i]);
+    for (int j = 0; j < low->width; j++) {
+        uint32_t n = rows * (uint32_t)(lw->xe[j + 1] - lw->xe[j]);
+        if (n && !(n & (n - 1))) /* a whole block at 200 dpi: 16 px */
+            d[j] = (uint8_t)((lw->sums[j] + n / 2) >> __builtin_ctz(n));
+        else
+            d[j] = n ? (uint8_t)((lw->sums[j] + n / 2) / n) : 0;
+        lw->sums[j] = 0;
+    }
+}
+
+static void low_end(low_work *lw)
+{
+    free(lw->xe);
+    free(lw->ye);
+    free(lw->col_of);
+    free(lw->sums);
+}
+
+int rec_low_from_ink(rec_buf *low, const rec_buf *ink, double dpi)
+{
+    low_work lw;
+    int rc = low_begin(&lw, low, ink->width, ink->height, dpi);
+    for (int i = 0; !rc && i < low->height; i++) {
+        for (int y = lw.ye[i]; y < lw.ye[i + 1]; y++) {
+            const uint8_t *row = ink->data + (size_t)y * ink->stride;
+            for (int x = 0; x < ink->width; x++)
+                if (row[x])
+                    lw.sums[lw.col_of[x]] += row[x];
+        }
+        low_row_done(&lw, low, i);
+    }
+    low_end(&lw);
+    if (rc)
+        rec_buf_free(low);
+    return rc;
+}
+
+int rec_low_from_bits(rec_buf *low, const rec_bits *bits, double dpi)
+{
+    low_work lw;
+    int rc = low_begin(&lw, low, bits->width, bits->height, dpi);
+    size_t nbytes = ((size_t)bits->width + 7) / 8;
+    /* Blocks of exactly 4 px (200 dpi) that start every 4 px, the last
+     * one ending with the row: each byte feeds two low pixels. */
+    bool four = !rc && low->width == (bits->width + 3) / 4;
+    for (int j = 0; four && j < low->width; j++)
+        four = lw.xe[j] == 4 * j;
+    for (int i = 0; !rc && i < low->height; i++) {
+        for (int y = lw.ye[i]; y < lw.ye[i + 1]; y++) {
+            const uint8_t *row = bits->data + (size_t)y * bits->stride;
+            if (four) { /* blocks of 4 px: a byte's two halves */
+                for (size_t b = 0; b < nbytes; b++)
+                    if (row[b]) {
+                        lw.sums[2 * b] += 255u * (uint32_t)__builtin_popcount(row[b] >> 4);
+                        if (2 * b + 1 < (size_t)low->width)
+                            lw.sums[2 * b + 1] += 255u * (uint32_t)__builtin_popcount(row[b] & 15u);
+                    }
+                continue;
+            }
+            for (size_t b = 0; b < nbytes; b++) {
+                unsigned v = row[b];
+                while (v) {
+                    int bit = __builtin_clz(v) - 24; /* 0 = the byte's first px */
+                    int x = (int)b * 8 + bit;
+                    if (x < bits->width)
+                        lw.sums[lw.col_of[x]] += 255;
+                    v &= ~(0x80u >> bit);
+                }
+            }
+        }
+        low_row_done(&lw, low, i);
+    }
+    low_end(&lw);
+    if (rc)
+        rec_buf_free(low);
+    return rc;
 }
 
 static int prepare_marks(rec_ref *r, const rec_buf *ink)
@@ -81,12 +275,7 @@ static int prepare_marks(rec_ref *r, const rec_buf *ink)
         rec_mark *mk = &r->marks[r->n_marks];
         int rc = crop_mask(&mk->tpl, ink, x0, y0, x1 - x0, y1 - y0);
         if (!rc)
-            rc = rec_buf_new(&mk->tpl_low, low_size(x1 - x0, r->dpi), low_size(y1 - y0, r->dpi));
-        if (!rc) {
-            cvs_view v = rec_view(&mk->tpl);
-            cvs_buf b = rec_cvbuf(&mk->tpl_low);
-            rc = cvs_resize_area(&v, &b);
-        }
+            rc = rec_low_from_ink(&mk->tpl_low, &mk->tpl, r->dpi);
         if (rc) {
             rec_buf_free(&mk->tpl);
             rec_buf_free(&mk->tpl_low);
@@ -172,20 +361,12 @@ static int prepare_ref(rec_ref *r, const rec_options *opt)
         if ((rc = cvs_erode(&v, &b, rad)))
             goto done;
     }
-    if ((rc = rec_buf_new(&r->low, low_size(r->width, r->dpi), low_size(r->height, r->dpi))))
+    if ((rc = make_open(r)) || (rc = rec_low_from_ink(&r->low, &ink, r->dpi)))
         goto done;
-    {
-        cvs_view v = rec_view(&ink);
-        cvs_buf b = rec_cvbuf(&r->low);
-        if ((rc = cvs_resize_area(&v, &b)))
-            goto done;
-    }
-    r->low_norm = 0;
-    for (int y = 0; y < r->low.height; y++) {
-        const uint8_t *row = r->low.data + (size_t)y * r->low.stride;
-        for (int x = 0; x < r->low.width; x++)
-            r->low_norm += (double)row[x] * row[x];
-    }
+    r->low_norm = (double)rec_low_sum_sq(&r->low);
+    if ((rc = rec_low_halve(&r->half, &r->low)))
+        goto done;
+    r->half_norm = (double)rec_low_sum_sq(&r->half);
     rc = prepare_marks(r, &ink);
 done:
     rec_buf_free(&gray);
@@ -217,7 +398,9 @@ static bool same_layout(const rec_ref *a, const rec_ref *b)
 static void ref_release(rec_ref *r)
 {
     rec_buf_free(&r->darkest);
+    free(r->open.data);
     rec_buf_free(&r->low);
+    rec_buf_free(&r->half);
     for (int i = 0; i < r->n_marks; i++) {
         rec_buf_free(&r->marks[i].tpl);
         rec_buf_free(&r->marks[i].tpl_low);

@@ -200,11 +200,10 @@ typedef struct {
     const rec_ref *ref;
     int width, height;
     double dpi;
-    rec_buf warped; /* page gray in the reference frame */
+    rec_buf warped; /* page gray in the reference frame (not made for a
+                       bitonal page read from its bits) */
     rec_buf resid;  /* 255: page ink the reference does not explain */
     const rec_buf *darkest; /* the reference's darkest print nearby */
-    uint8_t limit[256];     /* darkest print -> page level below which ink
-                               is unexplained */
     int print_level;        /* darkest print below this: a printed line */
 } work;
 
@@ -214,34 +213,154 @@ static void work_release(work *w)
     rec_buf_free(&w->resid);
 }
 
+/* n (1..32) pixels of a packed row from pixel x on, the first in the
+ * highest place of the result; pixels past the row's nbytes read as 0. */
+static inline uint32_t bits_at(const uint8_t *row, size_t nbytes, int x, int n)
+{
+    size_t i = (size_t)x >> 3;
+    uint64_t acc = 0;
+    if (i + 8 <= nbytes) {
+        memcpy(&acc, row + i, 8);
+        acc = __builtin_bswap64(acc); /* the row's first byte on top */
+    } else {
+        for (size_t k = 0; k < 8; k++)
+            acc = (acc << 8) | (i + k < nbytes ? row[i + k] : 0u);
+    }
+    return (uint32_t)((acc >> (64 - (x & 7) - n)) & ((1ull << n) - 1));
+}
+
+/* The n low bits of v in reverse order. */
+static inline uint32_t reverse_bits(uint32_t v, int n)
+{
+    v = ((v >> 1) & 0x55555555u) | ((v & 0x55555555u) << 1);
+    v = ((v >> 2) & 0x33333333u) | ((v & 0x33333333u) << 2);
+    v = ((v >> 4) & 0x0F0F0F0Fu) | ((v & 0x0F0F0F0Fu) << 4);
+    v = ((v >> 8) & 0x00FF00FFu) | ((v & 0x00FF00FFu) << 8);
+    v = (v >> 16) | (v << 16);
+    return v >> (32 - n);
+}
+
+static inline bool bit_of(const rec_bits *b, int64_t x, int64_t y)
+{
+    return x >= 0 && y >= 0 && x < b->width && y < b->height &&
+           (b->data[(size_t)y * b->stride + (size_t)(x >> 3)] >> (7 - (x & 7))) & 1;
+}
+
+/* The first k in (k, n) at which floor((v0 + k * slope) / 2^32) differs
+ * from its value at k, or n. */
+static int next_step(int64_t v0, int64_t slope, int k, int n)
+{
+    if (slope == 0)
+        return n;
+    int64_t v = v0 + k * slope;
+    int64_t cur = v >> 32;
+    int64_t need; /* how far v must move to leave cur */
+    if (slope > 0)
+        need = ((cur + 1) << 32) - v;
+    else
+        need = v - (cur << 32) + 1;
+    int64_t step = slope > 0 ? slope : -slope;
+    int64_t dk = (need + step - 1) / step;
+    return dk >= n - k ? n : k + (int)dk;
+}
+
+/* The page ink at the n (1..32) reference pixels of a chunk whose first
+ * pixel maps to fixed-point page position (xs, ys), each next one (ax, bx)
+ * further: bit n - 1 - k of the result for pixel k. The chunk is cut where
+ * the page row changes or the page column stops moving by exactly one a
+ * pixel; each piece is one stretch of one page row, read as a word. */
+static uint32_t page_ink_run(const rec_bits *src, int64_t xs, int64_t ys, int64_t ax,
+                             int64_t bx, int n)
+{
+    const int64_t unit = INT64_C(1) << 32;
+    int dir = ax >= 0 ? 1 : -1;            /* a turned page runs backwards */
+    int64_t drift = ax - dir * unit;        /* how X strays from one a pixel */
+    size_t nbytes = ((size_t)src->width + 7) / 8;
+    uint32_t ink = 0;
+    for (int k = 0; k < n;) {
+        int k2 = next_step(ys, bx, k, n);
+        int kx = next_step(xs, drift, k, n);
+        if (kx < k2)
+            k2 = kx;
+        int len = k2 - k;
+        int64_t iy = (ys + k * bx) >> 32;
+        int64_t ix = (xs + k * ax) >> 32;           /* page column of pixel k */
+        int64_t lo = dir > 0 ? ix : ix - (len - 1); /* leftmost page column */
+        uint32_t got = 0;
+        if (iy >= 0 && iy < src->height && lo >= 0 && lo + len <= src->width) {
+            got = bits_at(src->data + (size_t)iy * src->stride, nbytes, (int)lo, len);
+            if (dir < 0)
+                got = reverse_bits(got, len);
+        } else if (iy >= 0 && iy < src->height && lo + len > 0 && lo < src->width) {
+            for (int j = 0; j < len; j++)
+                if (bit_of(src, ix + dir * j, iy))
+                    got |= 1u << (len - 1 - j);
+        }
+        ink |= got << (n - k2);
+        k = k2;
+    }
+    return ink;
+}
+
+/* A bitonal page's unexplained ink, read straight from its bits: each
+ * reference pixel takes the nearest page pixel (X, Y rounded), and is
+ * unexplained when that is ink and the reference's open bit is set. Rows
+ * go 32 pixels at a time: where the reference has no open pixel the chunk
+ * is skipped, and the page pixels are read a stretch at a time (the map
+ * turns a page by at most a few degrees and scales it by a few per cent,
+ * so a page row serves ~20 pixels or more). Positions
+ * are fixed point with 32 fractional bits: exact to far below a pixel
+ * over a page, and the same on every machine. */
+static void residual_from_bits(work *w, const rec_page *v, const rec_registration *reg)
+{
+    const rec_bits *src = &v->bits, *open = &w->ref->open;
+    size_t obytes = ((size_t)open->width + 7) / 8;
+    const double *a = reg->a;
+    const double one = 4294967296.0;
+    const int64_t ax = llround(a[0] * one), bx = llround(a[3] * one);
+    const int64_t half = INT64_C(1) << 31;
+    for (int y = 0; y < w->height; y++) {
+        int64_t x_row = llround((a[1] * y + a[2]) * one) + half;
+        int64_t y_row = llround((a[4] * y + a[5]) * one) + half;
+        const uint8_t *orow = open->data + (size_t)y * open->stride;
+        uint8_t *d = w->resid.data + (size_t)y * w->resid.stride;
+        for (int x0 = 0; x0 < w->width; x0 += 32) {
+            int n = w->width - x0 < 32 ? w->width - x0 : 32;
+            uint32_t m = bits_at(orow, obytes, x0, n);
+            if (!m)
+                continue;
+            uint32_t ink = page_ink_run(src, x_row + x0 * ax, y_row + x0 * bx, ax, bx, n);
+            for (uint32_t r = ink & m; r; r &= r - 1)
+                d[x0 + n - 1 - __builtin_ctz(r)] = 255;
+        }
+    }
+}
+
 static int build_residual(work *w, const rec_page *v, const rec_registration *reg)
 {
-    int rc = rec_buf_new(&w->warped, w->width, w->height);
+    w->print_level = w->ref->paper * REC_PRINT_FRACTION / 100;
+    int rc = rec_buf_new(&w->resid, w->width, w->height);
     if (rc)
+        return rc;
+    if (v->bits.data) {
+        residual_from_bits(w, v, reg);
+        return 0;
+    }
+    if ((rc = rec_buf_new(&w->warped, w->width, w->height)))
         return rc;
     cvs_view src = rec_view(&v->gray);
     cvs_buf dst = rec_cvbuf(&w->warped);
     if ((rc = cvs_warp_affine(&src, &dst, reg->a, (uint8_t)v->paper)))
         return rc;
-    if ((rc = rec_buf_new(&w->resid, w->width, w->height)))
-        return rc;
-    int thr = v->bitonal ? 128 : v->paper * WRITING_INK_FRACTION / 100;
-    w->print_level = w->ref->paper * REC_PRINT_FRACTION / 100;
-    for (int r = 0; r < 256; r++) {
-        int scaled = w->ref->paper > 0 ? r * v->paper / w->ref->paper : r;
-        int lim = scaled - REC_EXPLAIN_DELTA;
-        if (lim > thr)
-            lim = thr;
-        if (r < w->print_level)
-            lim = 0; /* real print nearby explains everything */
-        w->limit[r] = (uint8_t)(lim < 0 ? 0 : lim);
-    }
+    int thr = v->bitonal ? REC_BITONAL_INK : v->paper * WRITING_INK_FRACTION / 100;
+    uint8_t limit[256];
+    rec_explain_limits(limit, w->ref->paper, v->paper, thr);
     for (int y = 0; y < w->height; y++) {
         const uint8_t *restrict g = w->warped.data + (size_t)y * w->warped.stride;
         const uint8_t *restrict dk = w->darkest->data + (size_t)y * w->darkest->stride;
         uint8_t *restrict d = w->resid.data + (size_t)y * w->resid.stride;
         for (int x = 0; x < w->width; x++)
-            d[x] = g[x] < w->limit[dk[x]] ? 255 : 0;
+            d[x] = g[x] < limit[dk[x]] ? 255 : 0;
     }
     return 0;
 }
@@ -258,14 +377,14 @@ static double box_score(const work *w, const rec_page *v, const pkg_region *reg,
     for (int y = b.y0; y < b.y1; y++) {
         const uint8_t *dk = w->darkest->data + (size_t)y * w->darkest->stride;
         const uint8_t *rs = w->resid.data + (size_t)y * w->resid.stride;
-        const uint8_t *g = w->warped.data + (size_t)y * w->warped.stride;
+        const uint8_t *g = w->warped.data ? w->warped.data + (size_t)y * w->warped.stride : NULL;
         for (int x = b.x0; x < b.x1; x++) {
             if (dk[x] < w->print_level)
                 continue;
             open++;
             if (rs[x]) {
                 inked++;
-                dark += g[x] < strong;
+                dark += !g || g[x] < strong;
             }
         }
     }

@@ -18,18 +18,6 @@ static int fill_ink(rec_page *p)
     return rc;
 }
 
-static int make_low(rec_buf *low, const rec_buf *ink, double dpi)
-{
-    int w = (int)lround(ink->width * REC_LOW_DPI / dpi);
-    int h = (int)lround(ink->height * REC_LOW_DPI / dpi);
-    int rc = rec_buf_new(low, w < 1 ? 1 : w, h < 1 ? 1 : h);
-    if (rc)
-        return rc;
-    cvs_view s = rec_view(ink);
-    cvs_buf d = rec_cvbuf(low);
-    return cvs_resize_area(&s, &d);
-}
-
 static int turned(rec_buf *out, const rec_buf *in)
 {
     int rc = rec_buf_new(out, in->width, in->height);
@@ -78,19 +66,121 @@ static int gray_at(rec_buf *out, const img *im, double dpi)
     return rc;
 }
 
+/* A 1-bit page at the references' resolution: its bits, and its paper
+ * level as rec_paper_level would find it on the gray (the same sampling:
+ * every other pixel of every other row; bits 0xAA are the even columns). */
+static int keep_bits(rec_page *p, const img *im)
+{
+    rec_bits *b = &p->bits;
+    b->width = img_width(im);
+    b->height = img_height(im);
+    b->stride = ((size_t)b->width + 7) / 8;
+    b->data = malloc(b->stride * (size_t)b->height);
+    if (!b->data)
+        return err_set(TELLE_ENOMEM, "out of memory for a page");
+    unsigned long total = 0, ink = 0;
+    for (int y = 0; y < b->height; y++) {
+        const uint8_t *row = img_row(im, y);
+        uint8_t *d = b->data + (size_t)y * b->stride;
+        memcpy(d, row, b->stride);
+        if (b->width & 7)
+            d[b->stride - 1] &= (uint8_t)(0xFF00u >> (b->width & 7));
+        if (y & 1)
+            continue;
+        total += ((unsigned long)b->width + 1) / 2;
+        for (size_t i = 0; i < b->stride; i++)
+            ink += (unsigned long)__builtin_popcount(d[i] & 0xAAu);
+    }
+    p->paper = ink * 10 >= total * 9 ? 0 : 255;
+    return 0;
+}
+
+int rec_page_ink_window(rec_buf *win, const rec_page *p, const double m[6])
+{
+    if (!p->bits.data) {
+        cvs_view src = rec_view(&p->ink);
+        cvs_buf dst = rec_cvbuf(win);
+        return cvs_warp_affine(&src, &dst, m, 0);
+    }
+    /* The page pixels the window samples, with two to spare for the
+     * interpolation, as 0/255 ink; then the same warp from there. */
+    double xs[4], ys[4];
+    int cx[4] = {0, win->width - 1, 0, win->width - 1};
+    int cy[4] = {0, 0, win->height - 1, win->height - 1};
+    for (int i = 0; i < 4; i++) {
+        xs[i] = m[0] * cx[i] + m[1] * cy[i] + m[2];
+        ys[i] = m[3] * cx[i] + m[4] * cy[i] + m[5];
+    }
+    double lx = xs[0], hx = xs[0], ly = ys[0], hy = ys[0];
+    for (int i = 1; i < 4; i++) {
+        lx = fmin(lx, xs[i]);
+        hx = fmax(hx, xs[i]);
+        ly = fmin(ly, ys[i]);
+        hy = fmax(hy, ys[i]);
+    }
+    int x0 = (int)floor(lx) - 2, x1 = (int)ceil(hx) + 3;
+    int y0 = (int)floor(ly) - 2, y1 = (int)ceil(hy) + 3;
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > p->width) x1 = p->width;
+    if (y1 > p->height) y1 = p->height;
+    if (x1 <= x0 || y1 <= y0) {
+        for (int y = 0; y < win->height; y++)
+            memset(win->data + (size_t)y * win->stride, 0, (size_t)win->width);
+        return 0;
+    }
+    rec_buf part;
+    int rc = rec_buf_new(&part, x1 - x0, y1 - y0);
+    if (rc)
+        return rc;
+    for (int y = y0; y < y1; y++) {
+        const uint8_t *row = p->bits.data + (size_t)y * p->bits.stride;
+        uint8_t *d = part.data + (size_t)(y - y0) * part.stride;
+        for (int x = x0; x < x1; x++)
+            d[x - x0] = (row[x >> 3] >> (7 - (x & 7))) & 1 ? 255 : 0;
+    }
+    double mm[6] = {m[0], m[1], m[2] - x0, m[3], m[4], m[5] - y0};
+    cvs_view src = rec_view(&part);
+    cvs_buf dst = rec_cvbuf(win);
+    rc = cvs_warp_affine(&src, &dst, mm, 0);
+    rec_buf_free(&part);
+    return rc;
+}
+
 int rec_page_prepare(rec_page *p, const img *im, double dpi)
 {
     memset(p, 0, sizeof *p);
     p->dpi = dpi;
     hash_sha256_pixels(p->sha256, im);
-    int rc = gray_at(&p->gray, im, dpi);
-    if (rc)
-        goto fail;
     p->bitonal = img_depth(im) == 1;
-    p->paper = rec_paper_level(&p->gray);
-    p->ink_threshold = rec_ink_threshold(p->paper);
-    if ((rc = fill_ink(p)) || (rc = make_low(&p->low[0], &p->ink, dpi)) ||
-        (rc = turned(&p->low[1], &p->low[0])))
+    double src_dpi = img_dpi_x(im) > 0 ? img_dpi_x(im) : dpi;
+    int rc;
+    if (p->bitonal && fabs(dpi / src_dpi - 1.0) < 0.005 && img_channels(im) == 1) {
+        if ((rc = keep_bits(p, im)))
+            goto fail;
+    }
+    if (p->bits.data && p->paper != 255) {
+        /* Mostly black: no paper to speak of; the gray path judges it. */
+        free(p->bits.data);
+        memset(&p->bits, 0, sizeof p->bits);
+    }
+    if (p->bits.data) {
+        p->width = p->bits.width;
+        p->height = p->bits.height;
+        p->ink_threshold = rec_ink_threshold(p->paper);
+        if ((rc = rec_low_from_bits(&p->low[0], &p->bits, dpi)))
+            goto fail;
+    } else {
+        if ((rc = gray_at(&p->gray, im, dpi)))
+            goto fail;
+        p->width = p->gray.width;
+        p->height = p->gray.height;
+        p->paper = rec_paper_level(&p->gray);
+        p->ink_threshold = rec_ink_threshold(p->paper);
+        if ((rc = fill_ink(p)) || (rc = rec_low_from_ink(&p->low[0], &p->ink, dpi)))
+            goto fail;
+    }
+    if ((rc = turned(&p->low[1], &p->low[0])))
         goto fail;
     return 0;
 fail:
@@ -100,6 +190,8 @@ fail:
 
 void rec_page_release(rec_page *p)
 {
+    free(p->bits.data);
+    p->bits.data = NULL;
     rec_buf_free(&p->gray);
     rec_buf_free(&p->ink);
     rec_buf_free(&p->low[0]);

@@ -24,6 +24,8 @@
  * ~5) and below pen on paper (> 120). */
 #define REC_PRINT_FRACTION 65
 #define REC_EXPLAIN_DELTA 60
+/* Ink in a bitonal page: a set bit; as gray, darker than this. */
+#define REC_BITONAL_INK 128
 
 /* An 8-bit single-channel buffer owned by whoever holds it. */
 typedef struct {
@@ -31,6 +33,14 @@ typedef struct {
     int width, height;
     size_t stride;
 } rec_buf;
+
+/* A 1-bit image as scanned: rows of packed bits, most significant bit
+ * first, a set bit is ink (core/image.h's convention). */
+typedef struct {
+    uint8_t *data;
+    int width, height;
+    size_t stride;
+} rec_bits;
 
 int rec_buf_new(rec_buf *b, int width, int height);
 void rec_buf_free(rec_buf *b);
@@ -63,8 +73,13 @@ typedef struct {
     int width, height;   /* reference size in px */
     rec_buf darkest;     /* reference gray min-filtered over the print
                             tolerance: the darkest print near each pixel */
+    rec_bits open;       /* set where a bitonal page's ink is not explained
+                            by the print (rec_explain_limits, paper 255) */
     rec_buf low;         /* ink density at REC_LOW_DPI (0..255) */
     double low_norm;     /* sum of low^2, for Dice */
+    rec_buf half;        /* low halved (2 x 2 means): the quick Dice that
+                            picks which sides get the full one */
+    double half_norm;
     int paper;           /* paper gray level of the reference */
     rec_mark *marks;
     int n_marks;
@@ -85,6 +100,13 @@ struct rec_engine {
  * after it, turning is folded into the affine map (rec_registration_unturn),
  * so the full-resolution page is never copied turned. */
 typedef struct {
+    int width, height; /* px at dpi */
+    /* A bitonal page at the references' resolution keeps its bits and
+     * nothing else at full resolution (bits.data != NULL; gray and ink
+     * stay empty): its ink needs no threshold, and its unexplained ink is
+     * found word by word (ink.c). Every other page is brought to 8-bit
+     * gray and an ink mask. */
+    rec_bits bits;
     rec_buf gray;
     rec_buf ink;    /* 255 where gray < ink threshold */
     rec_buf low[2]; /* ink density at REC_LOW_DPI: as scanned, turned */
@@ -104,9 +126,36 @@ int rec_paper_level(const rec_buf *g);
 int rec_ink_threshold(int paper);
 void rec_threshold_ink(rec_buf *ink, const rec_buf *gray, int thr);
 
+/* What the print explains (REC_PRINT_FRACTION, REC_EXPLAIN_DELTA):
+ * limit[r] is, for a reference pixel whose darkest print nearby is r, the
+ * page gray below which page ink there is not the print's (0: all of it
+ * is). ref_paper and page_paper scale the print to the page's paper;
+ * page_ink is the page's ink threshold for writing. */
+void rec_explain_limits(uint8_t limit[256], int ref_paper, int page_paper, int page_ink);
+
+/* The ink density map at REC_LOW_DPI: each low pixel is the mean of the
+ * ink (0/255, or bits as 255) over its block of dpi / REC_LOW_DPI px a
+ * side (blocks at the right and bottom edges may be cut short), rounded.
+ * The references, the page and the mark templates all use it, so the maps
+ * compare like for like. The size is rec_low_size of the full one.
+ * Returns 0 or TELLE_ENOMEM / TELLE_EINVAL (a resolution that is no
+ * whole multiple of REC_LOW_DPI). */
+int rec_low_size(int px, double dpi);
+int rec_low_from_ink(rec_buf *low, const rec_buf *ink, double dpi);
+int rec_low_from_bits(rec_buf *low, const rec_bits *bits, double dpi);
+/* A map halved: each pixel the rounded mean of a 2 x 2 block (a last odd
+ * row or column alone). Returns 0 or TELLE_ENOMEM. */
+int rec_low_halve(rec_buf *half, const rec_buf *low);
+/* Sum of squares of a map (half of the Dice denominator). */
+uint64_t rec_low_sum_sq(const rec_buf *m);
+
 /* page.c */
 int rec_page_prepare(rec_page *p, const img *im, double dpi);
 void rec_page_release(rec_page *p);
+/* Fills win (allocated by the caller) with the page's ink (0/255) at the
+ * points m maps win's pixels to (X = m0 x + m1 y + m2, Y = m3 x + m4 y +
+ * m5), bilinear, 0 off the page. */
+int rec_page_ink_window(rec_buf *win, const rec_page *p, const double m[6]);
 
 /* register.c: affine a[6] maps reference px (x, y) to page px:
  * X = a0 x + a1 y + a2, Y = a3 x + a4 y + a5. */

@@ -226,9 +226,7 @@ int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page 
         const double *a = r->a;
         double m[6] = {a[0], a[1], a[0] * ox + a[1] * oy + a[2],
                        a[3], a[4], a[3] * ox + a[4] * oy + a[5]};
-        cvs_view src = rec_view(&v->ink);
-        cvs_buf dst = rec_cvbuf(&win);
-        rc = cvs_warp_affine(&src, &dst, m, 0);
+        rc = rec_page_ink_window(&win, v, m);
         double bx = 0, by = 0, score = 0;
         if (!rc) {
             cvs_view wv = rec_view(&win);

@@ -306,7 +306,7 @@ int rec_sheet_read(rec_sheet **out, const rec_engine *e, const rec_page_in *page
         const rec_match *m = best_rot(scores[p], r);
         rec_registration reg = m->reg;
         if (m->rot)
-            rec_registration_unturn(&reg, prepared[p].gray.width, prepared[p].gray.height);
+            rec_registration_unturn(&reg, prepared[p].width, prepared[p].height);
         /* Twice: the second pass starts from marks already within a pixel,
          * so the windows it compares are sampled where the page really is. */
         for (int pass = 0; pass < 2 && !rc; pass++)
