@@ -269,7 +269,8 @@ static void col(table *t, const char *title, double width, bool right)
     t->ncols++;
 }
 
-/* Adds a row; the variadic arguments are ncols strings (NULL: empty). */
+/* Adds a row of ncols strings (NULL: empty), copied; bold for totals and
+ * rows that need attention. */
 static void row_vals(table *t, bool bold, const char *const *vals)
 {
     char **c = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof *c);
@@ -896,8 +897,10 @@ static void title_block(doc *d, const json_t *p)
     font(d, 18, true);
     show(d, MARGIN_L, d->y + 6, "Valgstyrets møtebok");
     d->y += 30;
-    para(d, "Endelig opptelling (kapittel D) og valgoppgjør (kapittel E)", 11,
-         false);
+    para(d, json_is_object(json_object_get(p, "E"))
+                ? "Endelig opptelling (kapittel D) og valgoppgjør (kapittel E)"
+                : "Endelig opptelling (kapittel D)",
+         11, false);
     snprintf(line, sizeof line, "%s", str(p, "event"));
     para(d, line, 10, false);
     snprintf(line, sizeof line, "%s %s – %s (%s)", str(area, "code"),

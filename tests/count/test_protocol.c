@@ -610,6 +610,10 @@ START_TEST(bad_documents_are_refused)
 }
 END_TEST
 
+static void make_tmpdir(void);
+static void remove_tmpdir(void);
+static char *pdf_text(json_t *p);
+
 START_TEST(lots_are_drawn_and_recorded)
 {
     static const char *const codes[2] = {"A", "B"};
@@ -631,6 +635,13 @@ START_TEST(lots_are_drawn_and_recorded)
                          json_object_get(json_object_get(again, "E"),
                                          "lots")));
     json_decref(again);
+    /* The PDF records the draw. */
+    make_tmpdir();
+    char *t = pdf_text(p);
+    ck_assert_ptr_nonnull(strstr(t, "Loddtrekning (frø 42) ved mandat 1"));
+    ck_assert_ptr_nonnull(strstr(t, "loddtrekningen avgjorde"));
+    free(t);
+    remove_tmpdir();
     json_decref(p);
     json_decref(doc);
 }
