@@ -35,17 +35,19 @@ typedef enum {
     AU_IMAGE_MISSING,    /* a page's image file does not exist */
     AU_IMAGE_UNREADABLE, /* the file exists but the page does not decode */
     AU_IMAGE_EXTRA,      /* a file in an archive folder no page names */
-    AU_PAGE_HASH,        /* decoded pixels do not have the stored hash
-                            (field "pages" = the page row, or
-                            "pages[i].sha256" = the record's) */
+    AU_PAGE_HASH,        /* decoded pixels do not have the stored hash:
+                            field "pages[i].sha256" (the record's), or
+                            "page row" when only the page row's differs */
     AU_RECORD_HASH,      /* a stored record's text does not have its stored
                             or logged hash (st_records_verify) */
     AU_TALLY_DIFFERS,    /* derived tallies differ from the committed ones:
                             field (JSON path), committed (old), derived (new) */
     AU_DECISION_HASH,    /* a decision names another hash than the record's */
     AU_CHAIN,            /* the event chain is broken at seq */
-    AU_STORE,            /* something else in the store that cannot be
-                            checked (a batch whose state does not derive) */
+    AU_STORE,            /* rows and log disagree otherwise: a page row
+                            unlike its page_add event, a record with
+                            another number of pages than its rows, a
+                            batch whose state does not derive */
 } au_finding_kind;
 
 /* One disagreement. Strings are owned by the report; any may be NULL when
