@@ -746,8 +746,32 @@ START_TEST(pdf_not_final_band_on_every_page)
     json_object_set_new(el, "final", json_false());
     json_array_append_new(json_object_get(el, "open_batches"),
                           json_string("0061-VO-01"));
+    /* A long remark wraps inside its cell; an unbroken word is cut. */
+    char remark[1024] = "";
+    for (int k = 0; k < 15; k++) /* 15 × 37 bytes */
+        strcat(remark, "Stemmeseddelen var revet på midten, ");
+    strcat(remark, "Slutt. Ordet_uten_mellomrom_som_er_lengre_enn_hele_"
+                   "kolonnen_og_derfor_deles");
+    json_array_append_new(json_object_get(c, "remarks"),
+                          json_pack("{s:s, s:s, s:s, s:s}", "batch",
+                                    "0005-VO-01", "sheet", "x.tif#9", "by",
+                                    "ola", "text", remark));
+    /* A spot check with one difference. */
+    json_array_append_new(
+        json_object_get(el, "spotchecks"),
+        json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:{s:i}, s:i, s:i}, "
+                  "s:{s:{s:i}, s:i, s:i}, s:[{s:s, s:i, s:i}], s:s}",
+                  "batch", "0003-VO-01", "election", "KS", "category", "VO",
+                  "krets", "0003", "ballots_checked", 74, "hand", "lists",
+                  "AP", 3, "blank", 1, "rejected", 0, "machine", "lists", "AP",
+                  4, "blank", 0, "rejected", 0, "differences", "what",
+                  "blank", "hand", 1, "machine", 0, "explanation",
+                  "Blank seddel lest som AP; rettet i verifisering"));
     totals_make(doc);
     json_t *p = build(doc, NULL, 0);
+    json_t *spot = json_object_get(json_object_get(p, "spotchecks"), "rows");
+    ck_assert_uint_eq(json_array_size(spot), 1);
+    ck_assert_int_eq(geti(json_array_get(spot, 0), "ballots_checked"), 74);
     ck_assert(json_is_false(json_object_get(p, "final")));
     char *t = pdf_text(p);
     int n = pages_of(t);
@@ -771,10 +795,20 @@ START_TEST(pdf_not_final_band_on_every_page)
     ck_assert_int_eq(page, n);
     free(t);
 
-    /* The unexplained row is marked, every krets row appears once in D2.1. */
+    /* The unexplained row is marked, the spot check and the long remark
+     * are there, and every krets row appears once in D2.1 across its page
+     * breaks. */
     t = pdf_text(p);
     ck_assert_ptr_nonnull(strstr(t, "UTEN FORKLARING"));
+    ck_assert_ptr_nonnull(strstr(t, "blank: 1 / 0"));
+    ck_assert_ptr_nonnull(strstr(t, "Blank seddel lest som AP"));
+    ck_assert_ptr_nonnull(strstr(t, "Slutt."));
+    ck_assert_ptr_nonnull(strstr(t, "Ordet_uten"));
+    ck_assert_ptr_nonnull(strstr(t, "deles"));
     ck_assert_ptr_nonnull(strstr(t, "1 avvik uten forklaring"));
+    char *d22 = strstr(t, "D2.2 Forkastede");
+    ck_assert_ptr_nonnull(d22);
+    *d22 = 0; /* D2.1 only: remarks and spot checks name batches too */
     for (int k = 1; k <= 60; k++) {
         char b[16];
         snprintf(b, sizeof b, "%04d-VO-01", k);
