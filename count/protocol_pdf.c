@@ -293,6 +293,7 @@ static void row_vals(table *t, bool bold, const char *const *vals)
 }
 
 #define TBL_SIZE 8.5
+#define TBL_HEAD_SIZE 7.5
 #define TBL_LINE 11.0
 #define TBL_PAD 3.0
 
@@ -311,7 +312,7 @@ static double row_draw(doc *d, const table *t, char *const *cells, bool bold,
 {
     lines l[MAX_COLS];
     size_t maxn = 1;
-    font(d, TBL_SIZE, bold || header);
+    font(d, header ? TBL_HEAD_SIZE : TBL_SIZE, bold || header);
     for (size_t i = 0; i < t->ncols; i++) {
         double w = t->width[i] * scale - 2 * TBL_PAD;
         if (wrap(&l[i], d, cells[i] ? cells[i] : "", w) < 0) {
@@ -807,14 +808,14 @@ static void sec_e(doc *d, const json_t *p, const json_t *e)
                  json_number_value(json_object_get(r, "stemmetillegg")));
         heading(d, line, 3);
         table t2 = {0};
-        col(&t2, "Rang", 0.5, true);
-        col(&t2, "Nr", 0.4, true);
-        col(&t2, "Kandidat", 2.4, false);
-        col(&t2, "Stemmetillegg", 1.0, true);
-        col(&t2, "Personstemmer", 1.0, true);
-        col(&t2, "Slengere", 0.8, true);
-        col(&t2, "Sum", 0.8, true);
-        col(&t2, "Utfall", 0.9, false);
+        col(&t2, "Rang", 34, true);
+        col(&t2, "Nr", 26, true);
+        col(&t2, "Kandidat", 140, false);
+        col(&t2, "Stemmetillegg", 80, true);
+        col(&t2, "Personstemmer", 82, true);
+        col(&t2, "Slengere", 54, true);
+        col(&t2, "Sum", 42, true);
+        col(&t2, "Utfall", 46, false);
         size_t k;
         json_t *c;
         json_array_foreach(arr, k, c) {
