@@ -462,10 +462,8 @@ int cmd_settle(int argc, char **argv)
     json_t *root = NULL, *package = NULL, *result = NULL;
     cnt_settlement *st = NULL;
 
-    if (cli_counts_load(&root, &package, db, file, package_dir) < 0) {
-        fprintf(stderr, "telle settle: %s\n", err_message());
-        return 1;
-    }
+    if (cli_counts_load(&root, &package, db, file, package_dir) < 0)
+        goto fail;
     /* A counts document (telle-counts/1, from `telle count` or a store)
      * or a settle file (the format above). */
     if (json_object_get(root, "format")) {

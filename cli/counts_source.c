@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+/* Messages do not name the file: the caller does (jansson names it when
+ * it cannot open it). */
 static int load_json_file(json_t **out, const char *path)
 {
     json_error_t jerr;
@@ -20,9 +22,9 @@ static int load_json_file(json_t **out, const char *path)
     if (*out)
         return 0;
     if (jerr.line < 0)
-        return err_set(TELLE_EIO, "%s: %s", path, jerr.text);
-    return err_set(TELLE_EFORMAT, "%s: line %d, column %d: %s", path,
-                   jerr.line, jerr.column, jerr.text);
+        return err_set(TELLE_EIO, "%s", jerr.text);
+    return err_set(TELLE_EFORMAT, "line %d, column %d: %s", jerr.line,
+                   jerr.column, jerr.text);
 }
 
 /* The store's counts document and its own election.json. */
@@ -40,7 +42,6 @@ static int load_from_db(json_t **counts, json_t **package, const char *path)
         rc = err_set(TELLE_EFORMAT, "stored election.json: %s", jerr.text);
 done:
     if (rc < 0) {
-        err_prefix("%s: ", path);
         json_decref(*counts);
         *counts = NULL;
     }
@@ -63,7 +64,6 @@ int cli_counts_load(json_t **counts, json_t **package, const char *db,
      * anything is built on it (a settle file has no "format"). */
     if (json_object_get(*counts, "format") &&
         (rc = cnt_counts_validate(*counts)) < 0) {
-        err_prefix("%s: ", counts_file);
         json_decref(*counts);
         *counts = NULL;
         return rc;
@@ -73,6 +73,7 @@ int cli_counts_load(json_t **counts, json_t **package, const char *db,
     char path[4096];
     snprintf(path, sizeof path, "%s/election.json", package_dir);
     if ((rc = load_json_file(package, path)) < 0) {
+        err_prefix("%s: ", path);
         json_decref(*counts);
         *counts = NULL;
     }

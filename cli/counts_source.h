@@ -15,7 +15,8 @@
  * document) is given. *counts gets the document; *package the parsed
  * election.json: the store's copy with db, else package_dir/election.json
  * when package_dir is given, else NULL. The caller decrefs both. Returns 0
- * or a TELLE_E* code with the message set (naming the file). */
+ * or a TELLE_E* code with the message set; the caller puts the store or
+ * counts file in front (a package file is named in the message). */
 int cli_counts_load(json_t **counts, json_t **package, const char *db,
                     const char *counts_file, const char *package_dir);
 
