@@ -561,8 +561,10 @@ static void sec_differences(doc *d, const json_t *s)
         const json_t *pre = json_object_get(c, "prelim");
         if (json_is_object(pre))
             snprintf(line, sizeof line,
-                     "%s, krets %s – foreløpig opptelling registrert av %s",
-                     str(c, "category"), str(c, "krets"), str(pre, "by"));
+                     "%s, krets %s – foreløpig opptelling registrert av %s; "
+                     "tvilsomme stemmesedler: %" JSON_INTEGER_FORMAT,
+                     str(c, "category"), str(c, "krets"), str(pre, "by"),
+                     json_integer_value(json_object_get(pre, "doubtful")));
         else
             snprintf(line, sizeof line, "%s, krets %s", str(c, "category"),
                      str(c, "krets"));

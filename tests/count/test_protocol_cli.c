@@ -180,6 +180,9 @@ START_TEST(protocol_from_a_store)
                       "page %d has no not-final band", seen);
     }
     ck_assert_int_eq(seen, pages);
+    pdf_text("p1.pdf");
+    ck_assert_ptr_nonnull(strstr(out, "UTEN FORKLARING"));
+    ck_assert_ptr_nonnull(strstr(out, "registrert av kari"));
 
     /* Commit VO, explain H: final. */
     must("review commit 0007-VO-01 --db c.db --as ola");
