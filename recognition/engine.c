@@ -375,6 +375,20 @@ done:
     return rc;
 }
 
+/* Two sides whose density maps are the same (the outside printed alike
+ * for every list) score the same against any page. */
+static bool same_density(const rec_ref *a, const rec_ref *b)
+{
+    if (a->layout != b->layout || a->low.width != b->low.width ||
+        a->low.height != b->low.height)
+        return false;
+    for (int y = 0; y < a->low.height; y++)
+        if (memcmp(a->low.data + (size_t)y * a->low.stride,
+                   b->low.data + (size_t)y * b->low.stride, (size_t)a->low.width) != 0)
+            return false;
+    return true;
+}
+
 static bool same_layout(const rec_ref *a, const rec_ref *b)
 {
     if (a->n_marks != b->n_marks || a->n_marks == 0)
@@ -459,6 +473,12 @@ int rec_engine_new(rec_engine **out, const pkg_package *pkg, const rec_options *
             }
         if (e->refs[i].layout < 0)
             e->refs[i].layout = e->n_layouts++;
+    }
+    for (int i = 0; i < e->n_refs && !rc; i++) {
+        e->refs[i].twin = -1;
+        for (int j = 0; j < i && e->refs[i].twin < 0; j++)
+            if (same_density(&e->refs[i], &e->refs[j]))
+                e->refs[i].twin = j;
     }
     if (rc) {
         rec_engine_free(e);

@@ -25,14 +25,15 @@
  * few tenths of the best, the rest are other layouts far below. */
 #define QUICK_MARGIN 0.15
 
-/* The page's density map brought into a reference's frame at 50 dpi. */
-static int warp_low(rec_buf *w, const rec_ref *ref, const rec_buf *low,
-                    const rec_registration *reg)
+/* A page density map (50 dpi, or halved: 25 dpi, shrink 2) brought into
+ * the frame of a reference's map of the same resolution (width x height). */
+static int warp_low(rec_buf *w, int width, int height, const rec_ref *ref, const rec_buf *low,
+                    int shrink, const rec_registration *reg)
 {
-    int rc = rec_buf_new(w, ref->low.width, ref->low.height);
+    int rc = rec_buf_new(w, width, height);
     if (rc)
         return rc;
-    double f = ref->dpi / REC_LOW_DPI;
+    double f = ref->dpi / REC_LOW_DPI * shrink;
     const double *a = reg->a;
     double m[6] = {a[0], a[1], a[2] / f, a[3], a[4], a[5] / f};
     cvs_view src = rec_view(low);
@@ -79,12 +80,15 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
     rec_registration *cache = calloc(n_keys, sizeof *cache);
     bool *done = calloc(n_keys, sizeof *done);
     warped_page *warped = calloc(n_keys, sizeof *warped); /* per layout and turn */
+    rec_buf half[2] = {{0}, {0}};
     int rc = 0;
     double best_quick = 0;
     if (!cache || !done || !warped) {
         rc = err_set(TELLE_ENOMEM, "out of memory identifying a page");
         goto out;
     }
+    for (int rot = 0; rot < 2 && !rc; rot++)
+        rc = rec_low_halve(&half[rot], &p->low[rot]);
     /* First the quick score at 25 dpi for every side and turn. */
     for (int i = 0; i < e->n_refs && !rc; i++) {
         const rec_ref *ref = &e->refs[i];
@@ -101,16 +105,20 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
             m->reg = cache[key];
             if (rc || !m->reg.ok)
                 continue;
+            if (ref->twin >= 0) {
+                m->dice = scores[ref->twin * 2 + rot].dice;
+                continue;
+            }
             /* Sides with the same marks share the registration, so the
              * page is warped once for all of them (when their size agrees). */
             warped_page *w = &warped[key];
-            if (w->low.data && (w->low.width != ref->low.width || w->low.height != ref->low.height))
+            if (w->half.data && (w->half.width != ref->half.width ||
+                                 w->half.height != ref->half.height))
                 warped_release(w);
-            if (!w->low.data) {
-                if ((rc = warp_low(&w->low, ref, &p->low[rot], &m->reg)) ||
-                    (rc = rec_low_halve(&w->half, &w->low)))
+            if (!w->half.data) {
+                if ((rc = warp_low(&w->half, ref->half.width, ref->half.height, ref, &half[rot], 2,
+                                   &m->reg)))
                     break;
-                w->low_sq = rec_low_sum_sq(&w->low);
                 w->half_sq = rec_low_sum_sq(&w->half);
             }
             m->dice = dice_score(&ref->half, ref->half_norm, &w->half, w->half_sq);
@@ -128,14 +136,21 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
             rec_match *m = &scores[i * 2 + rot];
             if (!m->reg.ok)
                 continue;
+            if (ref->twin >= 0) {
+                m->dice = scores[ref->twin * 2 + rot].dice;
+                continue;
+            }
             if (m->dice < best_quick - QUICK_MARGIN) {
                 m->dice = 0;
                 continue;
             }
             warped_page *w = &warped[ref->layout * 2 + rot];
-            if (w->low.width != ref->low.width || w->low.height != ref->low.height) {
-                warped_release(w);
-                if ((rc = warp_low(&w->low, ref, &p->low[rot], &m->reg)))
+            if (w->low.data &&
+                (w->low.width != ref->low.width || w->low.height != ref->low.height))
+                rec_buf_free(&w->low);
+            if (!w->low.data) {
+                if ((rc = warp_low(&w->low, ref->low.width, ref->low.height, ref, &p->low[rot], 1,
+                                   &m->reg)))
                     break;
                 w->low_sq = rec_low_sum_sq(&w->low);
             }
@@ -145,6 +160,8 @@ int rec_identify_page(rec_match *scores, const rec_engine *e, const rec_page *p)
 out:
     for (size_t k = 0; warped && k < n_keys; k++)
         warped_release(&warped[k]);
+    rec_buf_free(&half[0]);
+    rec_buf_free(&half[1]);
     free(warped);
     free(cache);
     free(done);

@@ -302,11 +302,35 @@ static uint32_t page_ink_run(const rec_bits *src, int64_t xs, int64_t ys, int64_
     return ink;
 }
 
+/* True when the page holds no ink at all in the rows and columns a chunk
+ * from (xs, ys) to (xe, ye) (fixed point) reads: no need to read it. */
+static bool bare_paper(const rec_page *v, int64_t xs, int64_t ys, int64_t xe, int64_t ye)
+{
+    int64_t x0 = xs >> 32, x1 = xe >> 32, y0 = ys >> 32, y1 = ye >> 32;
+    if (x0 > x1) { int64_t t = x0; x0 = x1; x1 = t; }
+    if (y0 > y1) { int64_t t = y0; y0 = y1; y1 = t; }
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 >= v->bits.width) x1 = v->bits.width - 1;
+    if (y1 >= v->bits.height) y1 = v->bits.height - 1;
+    if (x0 > x1 || y0 > y1)
+        return true;
+    int64_t g0 = x0 >> 5, g1 = x1 >> 5;
+    for (int64_t y = y0; y <= y1; y++) {
+        const uint64_t *g = v->groups + (size_t)y * (size_t)v->group_words;
+        for (int64_t k = g0; k <= g1; k++)
+            if ((g[k >> 6] >> (k & 63)) & 1)
+                return false;
+    }
+    return true;
+}
+
 /* A bitonal page's unexplained ink, read straight from its bits: each
  * reference pixel takes the nearest page pixel (X, Y rounded), and is
  * unexplained when that is ink and the reference's open bit is set. Rows
- * go 32 pixels at a time: where the reference has no open pixel the chunk
- * is skipped, and the page pixels are read a stretch at a time (the map
+ * go 32 pixels at a time: where the reference has no open pixel, or the
+ * page no ink, the chunk is skipped, and the page pixels are read a
+ * stretch at a time (the map
  * turns a page by at most a few degrees and scales it by a few per cent,
  * so a page row serves ~20 pixels or more). Positions
  * are fixed point with 32 fractional bits: exact to far below a pixel
@@ -329,7 +353,10 @@ static void residual_from_bits(work *w, const rec_page *v, const rec_registratio
             uint32_t m = bits_at(orow, obytes, x0, n);
             if (!m)
                 continue;
-            uint32_t ink = page_ink_run(src, x_row + x0 * ax, y_row + x0 * bx, ax, bx, n);
+            int64_t xs = x_row + x0 * ax, ys = y_row + x0 * bx;
+            if (bare_paper(v, xs, ys, xs + (n - 1) * ax, ys + (n - 1) * bx))
+                continue;
+            uint32_t ink = page_ink_run(src, xs, ys, ax, bx, n);
             for (uint32_t r = ink & m; r; r &= r - 1)
                 d[x0 + n - 1 - __builtin_ctz(r)] = 255;
         }

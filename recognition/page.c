@@ -92,6 +92,17 @@ static int keep_bits(rec_page *p, const img *im)
             ink += (unsigned long)__builtin_popcount(d[i] & 0xAAu);
     }
     p->paper = ink * 10 >= total * 9 ? 0 : 255;
+    p->group_words = (int)((b->stride + 4 * 64 - 1) / (4 * 64));
+    p->groups = calloc((size_t)p->group_words * (size_t)b->height, sizeof *p->groups);
+    if (!p->groups)
+        return err_set(TELLE_ENOMEM, "out of memory for a page");
+    for (int y = 0; y < b->height; y++) {
+        const uint8_t *d = b->data + (size_t)y * b->stride;
+        uint64_t *g = p->groups + (size_t)y * (size_t)p->group_words;
+        for (size_t i = 0; i < b->stride; i++)
+            if (d[i])
+                g[i / 256] |= UINT64_C(1) << ((i / 4) % 64);
+    }
     return 0;
 }
 
@@ -162,6 +173,8 @@ int rec_page_prepare(rec_page *p, const img *im, double dpi)
     if (p->bits.data && p->paper != 255) {
         /* Mostly black: no paper to speak of; the gray path judges it. */
         free(p->bits.data);
+        free(p->groups);
+        p->groups = NULL;
         memset(&p->bits, 0, sizeof p->bits);
     }
     if (p->bits.data) {
@@ -192,6 +205,8 @@ void rec_page_release(rec_page *p)
 {
     free(p->bits.data);
     p->bits.data = NULL;
+    free(p->groups);
+    p->groups = NULL;
     rec_buf_free(&p->gray);
     rec_buf_free(&p->ink);
     rec_buf_free(&p->low[0]);

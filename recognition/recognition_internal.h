@@ -84,6 +84,8 @@ typedef struct {
     rec_mark *marks;
     int n_marks;
     int layout;          /* sides with identical marks share a layout id */
+    int twin;            /* an earlier side of the same layout with the same
+                            density map (its Dice is this one's), or -1 */
 } rec_ref;
 
 struct rec_engine {
@@ -107,6 +109,10 @@ typedef struct {
      * found word by word (ink.c). Every other page is brought to 8-bit
      * gray and an ink mask. */
     rec_bits bits;
+    uint64_t *groups;  /* with bits: per row, group_words words with bit
+                          g % 64 of word g / 64 set when page px 32 g ..
+                          32 g + 31 hold ink (to skip bare paper fast) */
+    int group_words;
     rec_buf gray;
     rec_buf ink;    /* 255 where gray < ink threshold */
     rec_buf low[2]; /* ink density at REC_LOW_DPI: as scanned, turned */
@@ -146,7 +152,7 @@ int rec_low_from_bits(rec_buf *low, const rec_bits *bits, double dpi);
 /* A map halved: each pixel the rounded mean of a 2 x 2 block (a last odd
  * row or column alone). Returns 0 or TELLE_ENOMEM. */
 int rec_low_halve(rec_buf *half, const rec_buf *low);
-/* Sum of squares of a map (half of the Dice denominator). */
+/* Sum of squares of a map (one half of the Dice denominator). */
 uint64_t rec_low_sum_sq(const rec_buf *m);
 
 /* page.c */
@@ -175,8 +181,14 @@ int rec_register_coarse(rec_registration *r, const rec_ref *ref, const rec_buf *
  * scanned (width x height px): a point (X, Y) of the turned page is
  * (width - 1 - X, height - 1 - Y) of the page. */
 void rec_registration_unturn(rec_registration *r, int width, int height);
-/* Refines each mark at full resolution on the page's ink as scanned. */
-int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page *p);
+/* Refines each mark at full resolution on the page's ink as scanned,
+ * looking for it within search_mm of where r puts it: REC_REFINE_SEARCH_MM
+ * after the coarse fit (a 50-dpi pixel is 0.5 mm), REC_REFINE_AGAIN_MM on
+ * the second pass, which starts from marks already within a pixel. */
+#define REC_REFINE_SEARCH_MM 1.5
+#define REC_REFINE_AGAIN_MM 0.5
+int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page *p,
+                        double search_mm);
 
 /* identify.c */
 typedef struct {

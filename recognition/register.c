@@ -23,9 +23,6 @@
 /* A mark whose best correlation is below this was not found (a clean mark
  * scores 0.85-0.95; writing or a torn corner scores far lower). */
 #define MARK_MIN_SCORE 0.45
-/* After the coarse fit, each mark is looked for again this far around
- * where the fit puts it, at full resolution. */
-#define REFINE_SEARCH_MM 1.5
 /* A fit whose marks disagree by more than this is not trusted. */
 #define MAX_RESIDUAL_MM 1.5
 
@@ -207,11 +204,12 @@ void rec_registration_unturn(rec_registration *r, int width, int height)
     memcpy(a, t, sizeof t);
 }
 
-int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page *v)
+int rec_register_refine(rec_registration *r, const rec_ref *ref, const rec_page *v,
+                        double search_mm)
 {
     if (!r->ok)
         return 0;
-    int margin = (int)ceil(pkg_mm_to_px(REFINE_SEARCH_MM, ref->dpi));
+    int margin = (int)ceil(pkg_mm_to_px(search_mm, ref->dpi));
     pair p[16];
     int n = 0;
     for (int i = 0; i < ref->n_marks && n < 16; i++) {

@@ -310,7 +310,8 @@ int rec_sheet_read(rec_sheet **out, const rec_engine *e, const rec_page_in *page
         /* Twice: the second pass starts from marks already within a pixel,
          * so the windows it compares are sampled where the page really is. */
         for (int pass = 0; pass < 2 && !rc; pass++)
-            rc = rec_register_refine(&reg, &e->refs[r], &prepared[p]);
+            rc = rec_register_refine(&reg, &e->refs[r], &prepared[p],
+                                     pass == 0 ? REC_REFINE_SEARCH_MM : REC_REFINE_AGAIN_MM);
         if (rc)
             goto done;
         log_debug("rec", "page %d: %s %s rot %d dice %.3f marks %d score %.3f residual %.2f mm "
