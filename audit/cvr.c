@@ -578,13 +578,14 @@ static int batch_cvrs(builder *b, const char *batch)
             json_array_insert_new(json_object_get(snap, "Status"), 0,
                                   json_string("needs-adjudication"));
         json_t *snaps = json_pack("[o]", snap);
+        /* current: the reference the CVR takes (orig_id's own, or the
+         * modified snapshot's id) */
         json_t *current = orig_id;
         if (it->state == VQ_ITEM_DECIDED && it->decision) {
             json_t *mod_id = idf("sheet-%s-%s", uid, AU_CVR_DECIDED_TYPE, -1);
             json_array_append_new(snaps, decided_snapshot(it, el, json_incref(mod_id)));
+            json_decref(orig_id);
             current = mod_id;
-        } else {
-            json_incref(current);
         }
         json_t *images = json_array();
         size_t i;

@@ -483,9 +483,14 @@ int au_export(au_export_summary *sum_out, st_db *db, const char *out_dir,
         goto done;
     const char *src_pkg = opt.package_dir ? opt.package_dir : pkg_dir;
     char ej[PATH_MAX_LEN], hex[HASH_HEX_LEN + 1];
-    if ((rc = join(ej, sizeof ej, src_pkg, "election.json")) < 0 ||
-        (rc = hash_sha256_file(hex, ej)) < 0)
+    if ((rc = join(ej, sizeof ej, src_pkg, "election.json")) < 0)
         goto done;
+    if ((rc = hash_sha256_file(hex, ej)) < 0) {
+        if (opt.package_dir == NULL)
+            err_prefix("the package folder the store names (%s, relative to where the "
+                       "count was created) cannot be read: ", src_pkg);
+        goto done;
+    }
     if (strcmp(hex, pkg_sha) != 0) {
         rc = err_set(TELLE_EFORMAT, "%s: SHA-256 %s, but the store's package has %s: "
                      "this is not the package the count was made with", ej, hex, pkg_sha);

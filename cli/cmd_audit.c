@@ -66,6 +66,8 @@ static int run_export(const char *db_path, const char *out, const char *pkg)
     st_db_close(db);
     if (rc < 0) {
         fprintf(stderr, "telle audit export: %s\n", err_message());
+        if (pkg == NULL && strstr(err_message(), "package folder the store names"))
+            fprintf(stderr, "telle audit export: give the package folder with --package DIR\n");
         return 1;
     }
     printf("%s: %d batches, %d sheets, %d pages in %d image files, %d decision events, "
