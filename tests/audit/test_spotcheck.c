@@ -469,6 +469,16 @@ START_TEST(the_command_line)
     ck_assert_ptr_nonnull(log);
     ck_assert_int_eq(json_array_size(log), 4);
     json_decref(log);
+    /* The counts document takes the hand counts for the protocol. */
+    ck_assert_msg(telle(NULL, "count --db c.db --json") == 0, "%s", out);
+    json_t *doc = json_loads(out, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    json_t *spot = json_object_get(json_array_get(json_object_get(doc, "elections"), 0),
+                                   "spotchecks");
+    ck_assert_int_eq(json_array_size(spot), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(spot, 1), "explanation")),
+                     "counted twice");
+    json_decref(doc);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", copy_dir);
     ck_assert_int_eq(system(cmd), 0);
