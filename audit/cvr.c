@@ -1,6 +1,6 @@
 /* cvr.c - sheet records and decisions as NIST SP 1500-103 cast vote records.
  *
- *   au_cvr_report
+ *   au_cvr_report, au_cvr_write
  *
  * Source: NIST Special Publication 1500-103, Cast Vote Records Common Data
  * Format Specification, Version 1.0 (Dana, Deutsch, Dziurlaj, Piper, Wack;
@@ -75,6 +75,7 @@
 #include "core/error.h"
 #include "verify/queue.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -644,13 +645,20 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int au_cvr_report(json_t **out, st_db *db, const char *generated_date)
+/* Called after each batch with that batch's CVRs (in scan order); the
+ * array is emptied afterwards. */
+typedef int (*cvr_sink)(json_t *cvrs, void *ctx);
+
+/* Walks every batch, hands each batch's CVRs to sink, and returns the
+ * report's other members in *header (no "CVR"). Memory stays that of one
+ * batch whatever the size of the count. */
+static int build(json_t **header, st_db *db, const char *generated_date, cvr_sink sink,
+                 void *ctx)
 {
     builder b = {db, NULL, json_array(), json_object()};
     char *text = NULL, **batches = NULL;
-    json_t *report = NULL;
     int rc;
-    *out = NULL;
+    *header = NULL;
     if (b.cvrs == NULL || b.kretser == NULL) {
         rc = err_set(TELLE_ENOMEM, "out of memory");
         goto done;
@@ -664,11 +672,15 @@ int au_cvr_report(json_t **out, st_db *db, const char *generated_date)
     }
     if ((rc = st_batch_list(&batches, db)) < 0)
         goto done;
-    for (int i = 0; batches[i]; i++)
+    for (int i = 0; batches[i]; i++) {
         if ((rc = batch_cvrs(&b, batches[i])) < 0) {
             err_prefix("batch %s: ", batches[i]);
             goto done;
         }
+        if ((rc = sink(b.cvrs, ctx)) < 0)
+            goto done;
+        json_array_clear(b.cvrs);
+    }
     json_t *area = json_object_get(b.pkg, "area");
     const char *acode = sget(area, "code") ? sget(area, "code") : "area";
     json_t *area_id = idf("area-%s", acode, NULL, 0);
@@ -718,24 +730,91 @@ int au_cvr_report(json_t **out, st_db *db, const char *generated_date)
         "the operators' decision in effect (see audit/cvr.c for the mapping).",
         "Contests per election: the list vote (PartyContest), personal votes per list "
         "(CandidateContest), write-ins (CandidateContest, kommunestyrevalg only).");
-    report = json_pack("{s:s, s:s, s:s, s:[s], s:[o], s:[s, s], s:o, s:o, s:o, s:o, s:s?}",
-                       "@type", "CVR.CastVoteRecordReport", "Version", "1.0.0",
-                       "GeneratedDate", generated_date ? generated_date : now,
-                       "ReportGeneratingDeviceIds", "telle", "ReportingDevice", device,
-                       "ReportType", "originating-device-export", "adjudicated", "GpUnit", gp,
-                       "Party", parties, "Election", elections, "CVR", b.cvrs, "Notes",
-                       sget(b.pkg, "event"));
-    b.cvrs = NULL;
-    if (report == NULL) {
+    *header = json_pack("{s:s, s:s, s:s, s:[s], s:[o], s:[s, s], s:o, s:o, s:o, s:s?}",
+                        "@type", "CVR.CastVoteRecordReport", "Version", "1.0.0",
+                        "GeneratedDate", generated_date ? generated_date : now,
+                        "ReportGeneratingDeviceIds", "telle", "ReportingDevice", device,
+                        "ReportType", "originating-device-export", "adjudicated", "GpUnit", gp,
+                        "Party", parties, "Election", elections, "Notes",
+                        sget(b.pkg, "event"));
+    if (*header == NULL)
         rc = err_set(TELLE_ENOMEM, "out of memory");
-        goto done;
-    }
-    *out = report;
 done:
     st_strv_free(batches);
     free(text);
     json_decref(b.pkg);
     json_decref(b.cvrs);
     json_decref(b.kretser);
+    return rc;
+}
+
+static int collect(json_t *cvrs, void *ctx)
+{
+    return json_array_extend(ctx, cvrs) < 0 ? err_set(TELLE_ENOMEM, "out of memory") : 0;
+}
+
+int au_cvr_report(json_t **out, st_db *db, const char *generated_date)
+{
+    json_t *all = json_array(), *header = NULL;
+    *out = NULL;
+    if (all == NULL)
+        return err_set(TELLE_ENOMEM, "out of memory");
+    int rc = build(&header, db, generated_date, collect, all);
+    if (rc < 0) {
+        json_decref(all);
+        return rc;
+    }
+    json_object_set_new(header, "CVR", all);
+    *out = header;
+    return 0;
+}
+
+typedef struct {
+    FILE *f;
+    const char *path;
+    long n;
+} writer;
+
+static int write_cvrs(json_t *cvrs, void *ctx)
+{
+    writer *w = ctx;
+    size_t i;
+    json_t *c;
+    json_array_foreach(cvrs, i, c) {
+        if (fputs(w->n++ ? ",\n" : "\n", w->f) < 0 ||
+            json_dumpf(c, w->f, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0)
+            return err_set(TELLE_EIO, "%s: write failed", w->path);
+    }
+    return 0;
+}
+
+int au_cvr_write(st_db *db, const char *path, const char *generated_date)
+{
+    writer w = {fopen(path, "w"), path, 0};
+    json_t *header = NULL;
+    char *text = NULL;
+    if (w.f == NULL)
+        return err_set(TELLE_EIO, "%s: cannot write: %s", path, strerror(errno));
+    int rc;
+    if (fputs("{\"CVR\": [", w.f) < 0) {
+        rc = err_set(TELLE_EIO, "%s: write failed", path);
+        goto done;
+    }
+    if ((rc = build(&header, db, generated_date, write_cvrs, &w)) < 0)
+        goto done;
+    /* The other members after the CVRs: the header's text without its
+     * opening brace. */
+    text = json_dumps(header, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    if (text == NULL || text[0] != '{') {
+        rc = err_set(TELLE_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (fprintf(w.f, "\n],%s\n", text + 1) < 0)
+        rc = err_set(TELLE_EIO, "%s: write failed", path);
+done:
+    free(text);
+    json_decref(header);
+    if (fclose(w.f) != 0 && rc == 0)
+        rc = err_set(TELLE_EIO, "%s: write failed: %s", path, strerror(errno));
     return rc;
 }

@@ -4,6 +4,7 @@
  * audit/schema/, mapping described in audit/cvr.c).
  *
  *   au_cvr_report   the whole store as one CVR.CastVoteRecordReport
+ *   au_cvr_write    the same, streamed to a file batch by batch
  */
 #ifndef TELLE_AUDIT_CVR_H
 #define TELLE_AUDIT_CVR_H
@@ -28,5 +29,13 @@
  * Returns 0, TELLE_ESTATE (no package stored), TELLE_EFORMAT (a stored
  * record, payload or the package does not parse), TELLE_EIO, TELLE_ENOMEM. */
 int au_cvr_report(json_t **out, st_db *db, const char *generated_date);
+
+/* The same report written to the file path as JSON, one batch at a time:
+ * memory is that of one batch's CVRs, whatever the size of the count (a
+ * city's few hundred thousand sheets do not fit au_cvr_report's one
+ * object). The "CVR" array comes first, one CVR a line; the other members
+ * follow. Returns 0 or what au_cvr_report returns, TELLE_EIO for the file
+ * (a partial file is left behind on error). */
+int au_cvr_write(st_db *db, const char *path, const char *generated_date);
 
 #endif

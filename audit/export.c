@@ -227,43 +227,39 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-static char *dumps(const json_t *j)
+/* A JSON Lines file being written. */
+typedef struct {
+    FILE *f;
+    char path[PATH_MAX_LEN];
+} lines;
+
+static int lines_open(lines *l, ctx *c, const char *rel)
 {
-    return json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    int rc = join(l->path, sizeof l->path, c->out, rel);
+    if (rc < 0)
+        return rc;
+    if ((l->f = fopen(l->path, "wb")) == NULL)
+        return err_set(TELLE_EIO, "%s: cannot write: %s", l->path, strerror(errno));
+    return add_file(c, rel);
 }
 
-/* Append one line to a growing text. */
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} text_buf;
-
-static int tb_add(text_buf *t, const char *s)
+/* Writes j (taken) as one line. */
+static int lines_add(lines *l, json_t *j)
 {
-    size_t n = strlen(s);
-    if (t->len + n + 2 > t->cap) {
-        size_t cap = (t->cap + n + 2) * 2;
-        char *b = realloc(t->buf, cap);
-        if (b == NULL)
-            return err_set(TELLE_ENOMEM, "out of memory");
-        t->buf = b;
-        t->cap = cap;
-    }
-    memcpy(t->buf + t->len, s, n);
-    t->len += n;
-    t->buf[t->len++] = '\n';
-    t->buf[t->len] = '\0';
+    if (j == NULL)
+        return err_set(TELLE_ENOMEM, "out of memory");
+    int w = json_dumpf(j, l->f, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(j);
+    if (w < 0 || fputc('\n', l->f) == EOF)
+        return err_set(TELLE_EIO, "%s: write failed", l->path);
     return 0;
 }
 
-static int tb_add_json(text_buf *t, json_t *j)
+static int lines_close(lines *l, int rc)
 {
-    char *s = dumps(j);
-    json_decref(j);
-    if (s == NULL)
-        return err_set(TELLE_ENOMEM, "out of memory");
-    int rc = tb_add(t, s);
-    free(s);
+    if (l->f && fclose(l->f) != 0 && rc == 0)
+        rc = err_set(TELLE_EIO, "%s: write failed: %s", l->path, strerror(errno));
+    l->f = NULL;
     return rc;
 }
 
@@ -274,14 +270,12 @@ static int export_batches(ctx *c, st_db *copy, au_export_summary *sum)
     st_record *recs = NULL;
     st_page *pages = NULL;
     int n_recs = 0, n_pages = 0, rc;
-    text_buf records = {0};
+    lines records = {0};
     json_t *seen = NULL;
     if ((rc = st_batch_list(&batches, copy)) < 0)
         return rc;
-    if ((rc = tb_add(&records, "")) < 0)
+    if ((rc = lines_open(&records, c, "records.jsonl")) < 0)
         goto done;
-    records.len = 0;
-    records.buf[0] = '\0';
     for (int b = 0; batches[b]; b++) {
         const char *batch = batches[b];
         sum->batches++;
@@ -306,7 +300,7 @@ static int export_batches(ctx *c, st_db *copy, au_export_summary *sum)
                              recs[r].sheet, je.text);
                 goto done;
             }
-            if ((rc = tb_add_json(&records, json_pack("{s:s, s:I, s:s, s:s, s:s, s:o}",
+            if ((rc = lines_add(&records, json_pack("{s:s, s:I, s:s, s:s, s:s, s:o}",
                                                       "batch", batch, "item",
                                                       (json_int_t)recs[r].id, "sheet",
                                                       recs[r].sheet, "sha256", recs[r].sha256,
@@ -351,10 +345,9 @@ static int export_batches(ctx *c, st_db *copy, au_export_summary *sum)
             }
         }
     }
-    rc = write_text(c, "records.jsonl", records.buf);
 done:
+    rc = lines_close(&records, rc);
     json_decref(seen);
-    free(records.buf);
     st_pages_free(pages, n_pages);
     st_records_free(recs, n_recs);
     st_strv_free(batches);
@@ -362,7 +355,7 @@ done:
 }
 
 typedef struct {
-    text_buf *out;
+    lines *out;
     int n;
     int rc;
 } decision_ctx;
@@ -384,7 +377,7 @@ static int decision_event(const st_event *ev, void *vctx)
         return 1;
     }
     d->n++;
-    if ((d->rc = tb_add_json(d->out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "seq",
+    if ((d->rc = lines_add(d->out, json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:s}", "seq",
                                                (json_int_t)ev->seq, "time", ev->time,
                                                "operator", ev->actor, "kind", ev->kind,
                                                "subject", ev->subject, "payload", p, "hash",
@@ -452,8 +445,8 @@ int au_export(au_export_summary *sum_out, st_db *db, const char *out_dir,
     st_db *copy = NULL;
     char *pkg_dir = NULL, *pkg_sha = NULL, *counts = NULL, *text = NULL;
     const char **paths = NULL;
-    json_t *cvr = NULL, *manifest = NULL;
-    text_buf decisions = {0};
+    json_t *manifest = NULL;
+    lines decisions = {0};
     int rc;
     memset(&sum, 0, sizeof sum);
     if (opt_in)
@@ -503,18 +496,14 @@ int au_export(au_export_summary *sum_out, st_db *db, const char *out_dir,
         goto done;
 
     decision_ctx dc = {&decisions, 0, 0};
-    if ((rc = tb_add(&decisions, "")) < 0)
+    if ((rc = lines_open(&decisions, &c, "decisions.jsonl")) < 0)
         goto done;
-    decisions.len = 0;
-    decisions.buf[0] = '\0';
     rc = st_event_read(copy, 1, NULL, decision_event, &dc);
-    if (dc.rc < 0 || rc < 0) {
-        rc = dc.rc < 0 ? dc.rc : rc;
+    if (dc.rc < 0)
+        rc = dc.rc;
+    if ((rc = lines_close(&decisions, rc < 0 ? rc : 0)) < 0)
         goto done;
-    }
     sum.decisions = dc.n;
-    if ((rc = write_text(&c, "decisions.jsonl", decisions.buf)) < 0)
-        goto done;
 
     if (opt.counts) {
         if ((rc = opt.counts(&counts, copy, opt.counts_ctx)) < 0 ||
@@ -523,14 +512,10 @@ int au_export(au_export_summary *sum_out, st_db *db, const char *out_dir,
         sum.counts_written = true;
     }
 
-    if ((rc = au_cvr_report(&cvr, copy, opt.generated)) < 0)
-        goto done;
-    text = json_dumps(cvr, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    if (text == NULL) {
-        rc = err_set(TELLE_ENOMEM, "out of memory");
-        goto done;
-    }
-    if ((rc = write_text(&c, "cvr.json", text)) < 0)
+    char cvr_path[PATH_MAX_LEN];
+    if ((rc = join(cvr_path, sizeof cvr_path, out_dir, "cvr.json")) < 0 ||
+        (rc = au_cvr_write(copy, cvr_path, opt.generated)) < 0 ||
+        (rc = add_file(&c, "cvr.json")) < 0)
         goto done;
 
     if ((rc = write_text(&c, "README.txt", README)) < 0)
@@ -604,10 +589,9 @@ done:
     free(paths);
     free(text);
     free(counts);
-    free(decisions.buf);
+    lines_close(&decisions, 0);
     free(pkg_dir);
     free(pkg_sha);
-    json_decref(cvr);
     json_decref(manifest);
     json_decref(c.files);
     json_decref(c.missing);

@@ -95,26 +95,14 @@ static int run_export(const char *db_path, const char *out, const char *pkg)
 static int run_cvr(const char *db_path, const char *out)
 {
     st_db *db = NULL;
-    json_t *report = NULL;
     int status = 1;
-    if (st_db_open(&db, db_path, ST_OPEN_READONLY) < 0 || au_cvr_report(&report, db, NULL) < 0) {
+    if (st_db_open(&db, db_path, ST_OPEN_READONLY) < 0 ||
+        au_cvr_write(db, out ? out : "/dev/stdout", NULL) < 0) {
         fprintf(stderr, "telle audit cvr: %s\n", err_message());
-        goto done;
-    }
-    FILE *f = out ? fopen(out, "w") : stdout;
-    if (f == NULL) {
-        perror(out);
-        goto done;
-    }
-    int w = json_dumpf(report, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    fputc('\n', f);
-    if ((out && fclose(f) != 0) || w < 0) {
-        fprintf(stderr, "telle audit cvr: %s: write failed\n", out ? out : "stdout");
         goto done;
     }
     status = 0;
 done:
-    json_decref(report);
     st_db_close(db);
     return status;
 }
