@@ -285,6 +285,29 @@ START_TEST(a_wrong_package_is_refused)
              src);
     ck_assert_msg(telle(args) == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "0 batches, 0 sheets"));
+
+    /* A page whose image file is gone: exported anyway, named in the
+     * manifest, exit status 1. */
+    snprintf(args, sizeof args, "%s/r.jsonl", dir);
+    FILE *f = fopen(args, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("{\"sheet\":\"gone.tif#1\",\"batch\":\"0001-VO-09\",\"krets\":\"0001\","
+          "\"category\":\"VO\",\"pages\":[{\"file\":\"gone.tif\",\"page\":1,\"side\":"
+          "\"inside\",\"rotated\":0,\"sha256\":\"ab\"}],\"election\":\"KS\",\"style\":"
+          "\"KS-AP\",\"list\":\"AP\",\"outcome\":\"approved\",\"reasons\":[],"
+          "\"personal_votes\":[],\"marks\":[],\"write_ins\":{\"in_field\":0,"
+          "\"outside_field\":0},\"writing\":[],\"stamp\":true}\n", f);
+    fclose(f);
+    ck_assert_msg(telle("review load --db c.db --archive . r.jsonl") == 0, "%s", out);
+    snprintf(args, sizeof args, "audit export --db c.db --out e4 --package '%s/samples/package'",
+             src);
+    ck_assert_int_eq(telle(args), 1);
+    ck_assert_ptr_nonnull(strstr(out, "1 image file named by pages is missing"));
+    json_t *m = load_json("e4/manifest.json");
+    json_t *miss = json_array_get(json_object_get(m, "missing_images"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(miss, "batch")), "0001-VO-09");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(miss, "path")), "gone.tif"));
+    json_decref(m);
 }
 END_TEST
 
