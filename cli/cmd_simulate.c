@@ -18,13 +18,21 @@ static void simulate_usage(FILE *to)
             "[--dpi N]\n"
             "                      [--election ID] [--krets K] "
             "[--category C] [--no-label]\n"
-            "                      [--fit-canvas]\n\n"
+            "                      [--fit-canvas] [--damage LIST|all] "
+            "[--damage-p P]\n\n"
             "Fills N ballots per batch (default 20) of a package made by\n"
             "`telle ballots render` with marks, write-ins, writing outside the\n"
             "fields and stamps, scans them (skew, shift, scale, print offset,\n"
             "noise, crease, bleed-through, side order, 180 degree turns) and\n"
             "writes KRETS-CATEGORY-BB.tif (+ .json) per batch and truth.jsonl.\n"
-            "The same seed gives the same bytes.\n");
+            "The same seed gives the same bytes.\n\n"
+            "--damage adds damage real counting meets, each listed kind drawn\n"
+            "per sheet with probability --damage-p (default 0.5), tagged\n"
+            "damage_<kind> in the truth's cases (samples/README.md):\n"
+            "  glass: dust, hair, streak, noise   scanner: black_backing\n"
+            "  paper: stain, tear, dogear, punch, staple, tint, bleed\n"
+            "  pen:   pencil, red_pen, light_pressure, heavy_pressure,\n"
+            "         mark_styles, small_margin\n");
 }
 
 int cmd_simulate(int argc, char **argv)
@@ -57,6 +65,20 @@ int cmd_simulate(int argc, char **argv)
             o.category = v, i++;
         } else if (strcmp(a, "--fit-canvas") == 0) {
             o.fit_canvas = true;
+        } else if (strcmp(a, "--damage") == 0 && v) {
+            if (smp_damage_parse(&o.damage, v) != 0) {
+                fprintf(stderr, "telle simulate: %s\n", err_message());
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--damage-p") == 0 && v) {
+            char *end = NULL;
+            o.p_damage = strtod(v, &end);
+            if (!end || *end || o.p_damage < 0 || o.p_damage > 1) {
+                fprintf(stderr, "telle simulate: --damage-p wants 0..1\n");
+                return 2;
+            }
+            i++;
         } else if (strcmp(a, "--no-label") == 0) {
             o.label = false;
         } else if (strcmp(a, "--format") == 0 && v) {

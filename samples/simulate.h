@@ -14,11 +14,19 @@
  * duplex order, optionally starting with a label sheet whose Code 128
  * barcode reads "TELLE;election=..;krets=..;category=..;batch=..".
  *
+ * Damage (off by default): `damage` is a set of SMP_DMG_* kinds, each drawn
+ * per sheet with probability `p_damage` from a stream of its own, so the
+ * sheets without damage are the same as with no damage asked. What was
+ * drawn goes into the truth: `cases` gets "damage_<kind>" and `scan.damage`
+ * the parameters (see samples/README.md, "Damage").
+ *
  * Everything is a function of the seed: the same package, options and seed
  * give byte-identical TIFFs and truth.
  *
  *   smp_simulate        write batches and truth.jsonl
  *   smp_label_text      the label barcode text of a batch
+ *   smp_damage_parse    "dust,hair" or "all" into a set of damage kinds
+ *   smp_damage_name     the name of one damage kind
  */
 #ifndef TELLE_SAMPLES_SIMULATE_H
 #define TELLE_SAMPLES_SIMULATE_H
@@ -34,6 +42,42 @@ typedef enum {
     SMP_SCAN_GRAY, /* 8-bit gray TIFF (LZW), 200 dpi */
     SMP_SCAN_RGB,  /* 8-bit RGB TIFF (LZW), 300 dpi */
 } smp_scan_format;
+
+/* Damage a real count meets that the default simulation does not draw.
+ * Scanner glass (scan coordinates): DUST, HAIR, STREAK, NOISE. Paper:
+ * STAIN, TEAR, DOGEAR, PUNCH, STAPLE, TINT, BLEED. Scanner: BLACK_BACKING.
+ * Voter's pen (voter.c): PENCIL, RED_PEN, LIGHT_PRESSURE, HEAVY_PRESSURE,
+ * MARK_STYLES, SMALL_MARGIN. */
+enum {
+    SMP_DMG_DUST = 1u << 0,           /* 3-12 specks, 0.15-0.6 mm */
+    SMP_DMG_HAIR = 1u << 1,           /* a curved hair, 5-15 mm */
+    SMP_DMG_STREAK = 1u << 2,         /* a line along the feed, whole page */
+    SMP_DMG_STAIN = 1u << 3,          /* coffee or water ring / blot */
+    SMP_DMG_TEAR = 1u << 4,           /* a corner torn off */
+    SMP_DMG_DOGEAR = 1u << 5,         /* a corner folded over */
+    SMP_DMG_PUNCH = 1u << 6,          /* two punch holes */
+    SMP_DMG_STAPLE = 1u << 7,         /* a staple, or its two holes */
+    SMP_DMG_NOISE = 1u << 8,          /* heavy noise, salt and pepper */
+    SMP_DMG_TINT = 1u << 9,           /* darker or tinted paper */
+    SMP_DMG_BLEED = 1u << 10,         /* strong bleed-through */
+    SMP_DMG_BLACK_BACKING = 1u << 11, /* black scanner backing */
+    SMP_DMG_PENCIL = 1u << 12,        /* the voter uses a pencil */
+    SMP_DMG_RED_PEN = 1u << 13,       /* ... a red pen */
+    SMP_DMG_LIGHT_PRESSURE = 1u << 14,/* thin, pale strokes */
+    SMP_DMG_HEAVY_PRESSURE = 1u << 15,/* a felt-tip: thick, shows through */
+    SMP_DMG_MARK_STYLES = 1u << 16,   /* ticks, crosses, filled boxes and a
+                                         circled candidate number */
+    SMP_DMG_SMALL_MARGIN = 1u << 17,  /* 3 letters 2 mm high in a margin */
+    SMP_DMG_N = 18
+};
+#define SMP_DMG_ALL ((1u << SMP_DMG_N) - 1u)
+
+/* Parses a comma-separated list of damage names (smp_damage_name) or
+ * "all" into *out. Returns 0 or TELLE_EINVAL naming the unknown word. */
+int smp_damage_parse(unsigned *out, const char *list);
+
+/* "dust", "hair", ... for one SMP_DMG_* bit; NULL for anything else. */
+const char *smp_damage_name(unsigned bit);
 
 typedef struct {
     int sheets;                 /* ballots per batch */
@@ -58,11 +102,13 @@ typedef struct {
     bool fit_canvas;            /* false: page + 8 x 10 mm, as the devset;
                                    true: large enough for the worst case */
     smp_voter_opts voter;
+    unsigned damage;            /* SMP_DMG_* kinds to draw; 0: none */
+    double p_damage;            /* each kind of `damage`, per sheet: 0.5 */
 } smp_sim_opts;
 
 #define SMP_SIM_OPTS_INIT                                                    \
     {20, 1, 1, SMP_SCAN_G4, 0, NULL, "0001", "VO", true, 3.0, 8.0, 0.02,     \
-     1.0, 0.3, 0.5, 0.3, 0.1, 6.0, 140, false, SMP_VOTER_OPTS_INIT}
+     1.0, 0.3, 0.5, 0.3, 0.1, 6.0, 140, false, SMP_VOTER_OPTS_INIT, 0u, 0.5}
 
 /* Writes into out_dir, per batch b = 1..batches named KRETS-CATEGORY-BB:
  * KRETS-CATEGORY-BB.tif (label sheet when asked, then two pages per

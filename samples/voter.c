@@ -161,6 +161,31 @@ static void mark_plan(smp_mark *m, smp_mark_type type, const double r[4],
         mark_pt(m, cx, cy);
         m->width_mm = smp_rng_range(rng, 0.7, 1.1);
         break;
+    case SMP_MARK_SOLID: {
+        /* the box blacked in, a little short of or over its border */
+        double in = smp_rng_range(rng, -0.3, 0.4);
+        double x0 = r[0] + in + J(), y0 = r[1] + in + J();
+        double x1 = r[0] + r[2] - in + J(), y1 = r[1] + r[3] - in + J();
+        mark_pt(m, x0, y0);
+        mark_pt(m, x1, y0);
+        mark_pt(m, x1, y1);
+        mark_pt(m, x0, y1);
+        break;
+    }
+    case SMP_MARK_CIRCLE: {
+        /* r is the printed number's box: a hand-drawn ring round it that
+         * overlaps where it closes */
+        double rx = r[2] / 2 + smp_rng_range(rng, 0.9, 1.5);
+        double ry = r[3] / 2 + smp_rng_range(rng, 0.8, 1.3);
+        double a0 = smp_rng_range(rng, 0, 2 * SMP_PI);
+        cx = r[0] + r[2] / 2, cy = r[1] + r[3] / 2;
+        for (int i = 0; i < 21; i++) {
+            double a = a0 + i * (2 * SMP_PI + 0.5) / 20;
+            double k = 1 + 0.06 * sin(3 * a + a0);
+            mark_pt(m, cx + rx * k * cos(a), cy + ry * k * sin(a));
+        }
+        break;
+    }
     }
 #undef J
     span s;
@@ -171,10 +196,11 @@ static void mark_plan(smp_mark *m, smp_mark_type type, const double r[4],
     span_box(&s, m->bbox);
 }
 
-static void mark_draw(const smp_mark *m, cairo_t *cr, const double rgb[3])
+static void mark_draw(const smp_mark *m, cairo_t *cr, const double rgb[3],
+                      double alpha)
 {
     cairo_save(cr);
-    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], m->darkness);
+    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], m->darkness * alpha);
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_line_width(cr, m->width_mm);
@@ -182,6 +208,16 @@ static void mark_draw(const smp_mark *m, cairo_t *cr, const double rgb[3])
         cairo_arc(cr, m->pts[0][0], m->pts[0][1], m->width_mm / 2, 0,
                   2 * SMP_PI);
         cairo_fill(cr);
+        cairo_restore(cr);
+        return;
+    }
+    if (m->type == SMP_MARK_SOLID) {
+        cairo_move_to(cr, m->pts[0][0], m->pts[0][1]);
+        for (int i = 1; i < m->n_pts; i++)
+            cairo_line_to(cr, m->pts[i][0], m->pts[i][1]);
+        cairo_close_path(cr);
+        cairo_fill_preserve(cr);
+        cairo_stroke(cr);
         cairo_restore(cr);
         return;
     }
@@ -302,13 +338,17 @@ static void hand_plan(smp_text *t, int side, cairo_t *scratch,
         span_box(&sp, t->bbox);
 }
 
+/* stroke_mm > 0 outlines every glyph that thick as well, as a felt-tip
+ * pen writes (the box's 0.25 mm pad holds up to 0.5 mm). */
 static void hand_draw(const smp_text *t, cairo_t *cr, const char *family,
-                      const double rgb[3])
+                      const double rgb[3], double alpha, double stroke_mm)
 {
     cairo_save(cr);
     cairo_select_font_face(cr, family, CAIRO_FONT_SLANT_NORMAL,
                            CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.95);
+    cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.95 * alpha);
+    if (stroke_mm > 0)
+        cairo_push_group(cr);
     for (int i = 0; i < t->n_glyphs; i++) {
         const smp_glyph *g = &t->glyphs[i];
         cairo_save(cr);
@@ -316,8 +356,21 @@ static void hand_draw(const smp_text *t, cairo_t *cr, const char *family,
         cairo_rotate(cr, g->angle_rad);
         cairo_set_font_size(cr, g->size);
         cairo_move_to(cr, 0, 0);
-        cairo_show_text(cr, g->ch);
+        if (stroke_mm > 0) {
+            cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            cairo_text_path(cr, g->ch);
+            cairo_set_line_width(cr, stroke_mm);
+            cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+            cairo_fill_preserve(cr);
+            cairo_stroke(cr);
+        } else {
+            cairo_show_text(cr, g->ch);
+        }
         cairo_restore(cr);
+    }
+    if (stroke_mm > 0) {
+        cairo_pop_group_to_source(cr);
+        cairo_paint_with_alpha(cr, 0.95 * alpha);
     }
     cairo_restore(cr);
 }
@@ -441,6 +494,8 @@ typedef struct {
     double pen_w;
     json_t *must, *cases, *marks, *votes, *marginal, *light, *wi, *outside;
     int light_any;
+    int light_pen;   /* light pressure: every mark is a light one */
+    int mark_styles; /* ticks, crosses, hatched and solid boxes, a circle */
 } plan_ctx;
 
 static const pkg_region *find_region(const smp_ballot *b, int side,
@@ -474,8 +529,9 @@ static void add_unique(json_t *arr, const char *s)
     json_array_append_new(arr, json_string(s));
 }
 
-static const char *MARK_NAMES[] = {"cross", "tick", "slash",
-                                   "fill",  "dot",  "erased_cross"};
+static const char *MARK_NAMES[] = {"cross", "tick",         "slash",
+                                   "fill",  "dot",          "erased_cross",
+                                   "solid", "circled_number"};
 
 /* A mark in a vote box; box_key is "box" (candidate) or "list". */
 static smp_mark *plan_mark(plan_ctx *c, const pkg_region *r,
@@ -489,10 +545,18 @@ static smp_mark *plan_mark(plan_ctx *c, const pkg_region *r,
     double box[4];
     rect_arr(&r->rect, box);
     mark_plan(m, type, box, overshoot, darkness, c->pen_w, c->rng);
+    /* light pressure: a clear mark drawn pale and thin is a light one */
+    if (c->light_pen && strcmp(clarity, "clear") == 0) {
+        clarity = "light";
+        if (!r->list)
+            json_array_append_new(c->light, json_integer(r->candidate));
+        c->light_any = 1;
+    }
     json_t *o = json_pack("{s:s, s:s}", "type", MARK_NAMES[type], "clarity",
                           clarity);
-    if (darkness < 0.99)
-        json_object_set_new(o, "darkness", json_real(smp_round2(darkness)));
+    if (darkness * sh->pen_alpha < 0.99)
+        json_object_set_new(o, "darkness",
+                            json_real(smp_round2(darkness * sh->pen_alpha)));
     if (type == SMP_MARK_DOT)
         json_object_set_new(o, "diameter_mm",
                             json_real(smp_round2(m->width_mm)));
@@ -505,6 +569,14 @@ static smp_mark *plan_mark(plan_ctx *c, const pkg_region *r,
         json_object_set_new(o, "box", json_integer(r->candidate));
     json_array_append_new(c->marks, o);
     return m;
+}
+
+/* Ticks, crosses, hatched and solid boxes in equal parts. */
+static smp_mark_type styles_type(smp_rng *rng)
+{
+    static const smp_mark_type T[] = {SMP_MARK_TICK, SMP_MARK_CROSS,
+                                      SMP_MARK_FILL, SMP_MARK_SOLID};
+    return T[smp_rng_int(rng, 4)];
 }
 
 static smp_mark_type clear_type(smp_rng *rng)
@@ -659,6 +731,86 @@ static void plan_outside(plan_ctx *c, const smp_ballot *b)
     add_unique(c->cases, cs);
 }
 
+/* A ring round the printed number of candidate cand (right-aligned 1.8 mm
+ * left of its box, DejaVu Sans 3.4 mm, as render.c draws it). */
+static void plan_circle(plan_ctx *c, const smp_ballot *b, int cand)
+{
+    smp_sheet *sh = c->sh;
+    const pkg_region *r = find_region(b, SMP_SIDE_INSIDE, PKG_REGION_VOTE_BOX,
+                                      cand, NULL);
+    if (!r || sh->n_marks >= (int)(sizeof sh->marks / sizeof sh->marks[0]))
+        return;
+    char num[16];
+    snprintf(num, sizeof num, "%d.", cand);
+    cairo_text_extents_t te;
+    cairo_save(c->scratch);
+    cairo_select_font_face(c->scratch, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
+                           CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(c->scratch, 3.4);
+    cairo_text_extents(c->scratch, num, &te);
+    cairo_restore(c->scratch);
+    double w = te.x_advance;
+    double nb[4] = {r->rect.x - 1.8 - w, r->rect.y + 3.4 - 2.5, w, 2.5};
+    smp_mark *m = &sh->marks[sh->n_marks++];
+    mark_plan(m, SMP_MARK_CIRCLE, nb, 0, 1.0, c->pen_w, c->rng);
+    json_array_append_new(c->outside,
+                          json_pack("{s:s, s:o, s:s, s:s, s:i}", "side",
+                                    "inside", "bbox_mm", box_json(m->bbox),
+                                    "kind", "circled_number", "text", "",
+                                    "candidate", cand));
+    add_unique(c->must, "writing_outside_field");
+    add_unique(c->cases, "writing_outside");
+    add_unique(c->cases, "outside_circled_number");
+}
+
+/* Three letters 2 mm high (a capital is 0.7 x the size) in a margin of
+ * either side, clear of the corner marks (8-13 mm from the edges). */
+static void plan_small_margin(plan_ctx *c, const smp_ballot *b)
+{
+    static const char *WORDS[] = {"NEI", "JA!", "OK?", "KJN",
+                                  "HEI", "ABC", "XYZ", "100"};
+    smp_rng *rng = c->rng;
+    double pw = smp_ballot_page_w_mm(b);
+    int side = smp_rng_chance(rng, 0.7) ? SMP_SIDE_INSIDE : SMP_SIDE_OUTSIDE;
+    const char *s = WORDS[smp_rng_int(rng, 8)];
+    double x, y;
+    const char *where;
+    switch (smp_rng_int(rng, 4)) {
+    case 0:
+        x = smp_rng_range(rng, 1.2, 3.0);
+        y = smp_rng_range(rng, 20, 185);
+        where = "left";
+        break;
+    case 1:
+        x = smp_rng_range(rng, 20, pw - 30);
+        y = smp_rng_range(rng, 4.0, 5.5);
+        where = "top";
+        break;
+    case 2:
+        x = pw - smp_rng_range(rng, 6.5, 8.0);
+        y = smp_rng_range(rng, 20, 185);
+        where = "right";
+        break;
+    default:
+        x = smp_rng_range(rng, 20, pw - 30);
+        y = smp_rng_range(rng, 207.0, 208.3);
+        where = "bottom";
+        break;
+    }
+    smp_text *t = plan_text(c, side, s, x, y, 2.0 / 0.7,
+                            smp_rng_range(rng, -3, 3));
+    if (!t)
+        return;
+    json_array_append_new(
+        c->outside, json_pack("{s:s, s:o, s:s, s:s, s:s}", "side",
+                              smp_side_name(side), "bbox_mm",
+                              box_json(t->bbox), "kind", "margin_small",
+                              "text", s, "margin", where));
+    add_unique(c->must, "writing_outside_field");
+    add_unique(c->cases, "writing_outside");
+    add_unique(c->cases, "outside_margin_small");
+}
+
 /* Personal votes (and a light or marginal mark) on a list ballot. */
 static void plan_votes(plan_ctx *c, const smp_ballot *b,
                        const smp_voter_opts *o)
@@ -670,6 +822,8 @@ static void plan_votes(plan_ctx *c, const smp_ballot *b,
         return;
     if (smp_rng_chance(rng, o->p_personal_votes)) {
         int k = 1 + smp_rng_int(rng, n < 5 ? n : 5);
+        if (c->mark_styles && k < 3)
+            k = n < 3 ? n : 3;
         for (int i = 0; i < k; i++) {
             int cand = 1 + smp_rng_int(rng, n);
             if (cand > 255 || used[cand])
@@ -677,10 +831,21 @@ static void plan_votes(plan_ctx *c, const smp_ballot *b,
             used[cand] = 1;
             const pkg_region *r = find_region(b, SMP_SIDE_INSIDE,
                                               PKG_REGION_VOTE_BOX, cand, NULL);
-            plan_mark(c, r, clear_type(rng), "clear", 1.0,
-                      smp_rng_chance(rng, 0.25));
+            smp_mark_type t = c->mark_styles ? styles_type(rng)
+                                             : clear_type(rng);
+            plan_mark(c, r, t, "clear", 1.0,
+                      !c->mark_styles && smp_rng_chance(rng, 0.25));
         }
         add_unique(c->cases, "personal_votes");
+    }
+    if (c->mark_styles) {
+        /* a ring round a candidate's printed number instead of a cross in
+         * the box: ink outside every field, for a person to judge */
+        int cand = 1 + smp_rng_int(rng, n);
+        if (cand <= 255 && !used[cand]) {
+            used[cand] = 3;
+            plan_circle(c, b, cand);
+        }
     }
     if (smp_rng_chance(rng, o->p_light)) {
         int cand = 1 + smp_rng_int(rng, n);
@@ -867,6 +1032,25 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
     if (opts)
         o = *opts;
     memset(sh, 0, sizeof *sh);
+    sh->pen_alpha = 1.0;
+    /* the pen's damage kinds come from a stream of their own, so the main
+     * stream (and every sheet without damage) stays as it was */
+    smp_rng drng = *rng;
+    smp_rng_seed(&drng, smp_rng_u64(&drng) ^ 0x70E9DA3A6E5EEDull);
+    int d_pencil = o.p_pencil > 0 && smp_rng_chance(&drng, o.p_pencil);
+    int d_red = !d_pencil && o.p_red_pen > 0 &&
+                smp_rng_chance(&drng, o.p_red_pen);
+    /* pale strokes of a pencil or red pen would fall below a bitonal
+     * scanner's threshold: light pressure is a blue or black pen's */
+    int d_light = o.p_pressure_light > 0 &&
+                  smp_rng_chance(&drng, o.p_pressure_light) && !d_pencil &&
+                  !d_red;
+    int d_heavy = !d_light && o.p_pressure_heavy > 0 &&
+                  smp_rng_chance(&drng, o.p_pressure_heavy);
+    int d_styles = o.p_mark_styles > 0 &&
+                   smp_rng_chance(&drng, o.p_mark_styles);
+    int d_small = o.p_small_margin > 0 &&
+                  smp_rng_chance(&drng, o.p_small_margin);
     /* candidates: the box's own list ballots, blank, all-lists, others */
     int own[64], nown = 0, blank = -1, all = -1, other[64], nother = 0;
     for (int i = 0; i < n; i++) {
@@ -922,6 +1106,39 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
     c.pen_w = smp_rng_range(rng, 0.45, 0.7);
     c.must = json_array();
     c.cases = json_array();
+    if (d_pencil) {
+        sh->pen_colour = "pencil";
+        sh->pen_rgb[0] = sh->pen_rgb[1] = 0.32, sh->pen_rgb[2] = 0.34;
+        sh->pen_alpha = smp_rng_range(&drng, 0.8, 0.9);
+        c.pen_w = smp_rng_range(&drng, 0.35, 0.55);
+        add_unique(c.cases, "damage_pencil");
+    } else if (d_red) {
+        sh->pen_colour = "red";
+        sh->pen_rgb[0] = 0.80, sh->pen_rgb[1] = 0.08, sh->pen_rgb[2] = 0.10;
+        add_unique(c.cases, "damage_red_pen");
+    }
+    if (d_light) {
+        /* pale enough to look light, dark enough that a 140 threshold on
+         * pink paper keeps the stroke's core (0.58 x blue: luma ~125) */
+        sh->pen_alpha *= smp_rng_range(&drng, 0.58, 0.68);
+        c.pen_w = smp_rng_range(&drng, 0.26, 0.34);
+        c.light_pen = 1;
+        add_unique(c.cases, "damage_light_pressure");
+    } else if (d_heavy) {
+        c.pen_w = smp_rng_range(&drng, 0.9, 1.3);
+        sh->text_stroke_mm = smp_rng_range(&drng, 0.25, 0.45);
+        sh->show_through = smp_rng_range(&drng, 0.2, 0.4);
+        add_unique(c.cases, "damage_heavy_pressure");
+    }
+    if (d_styles) {
+        c.mark_styles = 1;
+        add_unique(c.cases, "damage_mark_styles");
+    }
+    /* a pen kind with nothing drawn shows nothing: such a voter marks
+     * candidates */
+    smp_voter_opts vo = o;
+    if (d_pencil || d_red || d_light || d_heavy || d_styles)
+        vo.p_personal_votes = 1.0;
     c.marks = json_array();
     c.votes = json_array();
     c.marginal = json_array();
@@ -935,7 +1152,7 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
     int wrong = strcmp(st->election, election) != 0;
 
     if (st->kind == PKG_STYLE_LIST) {
-        plan_votes(&c, b, &o);
+        plan_votes(&c, b, &vo);
         if (!wrong && c.el->type == PKG_KOMMUNESTYREVALG) {
             if (smp_rng_chance(rng, o.p_too_many))
                 plan_write_ins(&c, b, 1);
@@ -946,6 +1163,10 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
             plan_outside(&c, b);
             if (smp_rng_chance(rng, 0.3))
                 plan_outside(&c, b);
+        }
+        if (d_small) {
+            plan_small_margin(&c, b);
+            add_unique(c.cases, "damage_small_margin");
         }
         if (wrong) {
             add_unique(c.must, "wrong_election");
@@ -1054,22 +1275,39 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
         json_object_set_new(t, "list_written", json_string(written));
     if (marked_lists)
         json_object_set_new(t, "marked_lists", marked_lists);
-    json_object_set_new(t, "pen", json_pack("{s:s, s:s}", "font",
-                                            HAND_FONTS[sh->font].file, "color",
-                                            sh->pen_colour));
+    json_t *pen = json_pack("{s:s, s:s}", "font", HAND_FONTS[sh->font].file,
+                            "color", sh->pen_colour);
+    if (d_pencil || d_red || d_light || d_heavy) {
+        json_object_set_new(pen, "alpha",
+                            json_real(smp_round2(sh->pen_alpha)));
+        json_object_set_new(pen, "width_mm", json_real(smp_round2(c.pen_w)));
+    }
+    if (d_heavy) {
+        json_object_set_new(pen, "text_stroke_mm",
+                            json_real(smp_round2(sh->text_stroke_mm)));
+        json_object_set_new(pen, "show_through",
+                            json_real(smp_round2(sh->show_through)));
+    }
+    json_object_set_new(t, "pen", pen);
     sh->truth = t;
     return 0;
 }
 
-void smp_voter_draw(const smp_sheet *sh, cairo_t *cr, int side)
+void smp_voter_draw_pen(const smp_sheet *sh, cairo_t *cr, int side,
+                        double alpha)
 {
     for (int i = 0; i < sh->n_marks; i++)
         if (sh->marks[i].side == side)
-            mark_draw(&sh->marks[i], cr, sh->pen_rgb);
+            mark_draw(&sh->marks[i], cr, sh->pen_rgb, sh->pen_alpha * alpha);
     for (int i = 0; i < sh->n_texts; i++)
         if (sh->texts[i].side == side)
             hand_draw(&sh->texts[i], cr, HAND_FONTS[sh->font].family,
-                      sh->pen_rgb);
+                      sh->pen_rgb, sh->pen_alpha * alpha, sh->text_stroke_mm);
+}
+
+void smp_voter_draw(const smp_sheet *sh, cairo_t *cr, int side)
+{
+    smp_voter_draw_pen(sh, cr, side, 1.0);
     if (side == SMP_SIDE_OUTSIDE && sh->stamp.present) {
         stamp_draw(&sh->stamp, cr, sh->stamp.text);
     }

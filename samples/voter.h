@@ -37,6 +37,8 @@ typedef enum {
     SMP_MARK_FILL,
     SMP_MARK_DOT,
     SMP_MARK_ERASED,
+    SMP_MARK_SOLID,  /* the box filled solid */
+    SMP_MARK_CIRCLE, /* a ring round the candidate's number (not the box) */
 } smp_mark_type;
 
 enum { SMP_MARK_MAX_PTS = 24, SMP_TEXT_MAX_GLYPHS = 48 };
@@ -88,7 +90,12 @@ typedef struct {
     const smp_ballot *ballot; /* the style the sheet is */
     int font;                 /* index into smp_hand_fonts */
     double pen_rgb[3];
-    const char *pen_colour;   /* "blue" or "black" */
+    const char *pen_colour;   /* "blue", "black", "pencil" or "red" */
+    double pen_alpha;         /* opacity of every pen stroke: 1, less for
+                                 light pressure, 0.85 for a pencil */
+    double text_stroke_mm;    /* >0: glyphs outlined this thick (felt-tip) */
+    double show_through;      /* >0: the pen's ink shows on the other side
+                                 with this opacity (felt-tip, simulate.c) */
     smp_mark marks[32];
     int n_marks;
     smp_text texts[24];
@@ -111,10 +118,19 @@ typedef struct {
     double p_missing_stamp;   /* no stamp */
     double p_faint_stamp;
     double p_overhang_stamp;
+    /* damage kinds of the pen (simulate.h SMP_DMG_*), 0 unless asked; they
+     * draw from a stream of their own, so 0 changes nothing */
+    double p_pencil;          /* a pencil: gray, grainy strokes */
+    double p_red_pen;         /* a red pen */
+    double p_pressure_light;  /* thin pale strokes (light marks) */
+    double p_pressure_heavy;  /* a felt-tip: thick, shows through */
+    double p_mark_styles;     /* tick/cross/hatched/solid, circled number */
+    double p_small_margin;    /* 3 letters 2 mm high in a margin */
 } smp_voter_opts;
 
 #define SMP_VOTER_OPTS_INIT                                                  \
-    {0.04, 0.05, 0.03, 0.35, 0.10, 0.015, 0.08, 0.03, 0.03, 0.03, 0.2, 0.2}
+    {0.04, 0.05, 0.03, 0.35, 0.10, 0.015, 0.08, 0.03, 0.03, 0.03, 0.2, 0.2,  \
+     0, 0, 0, 0, 0, 0}
 
 /* Plans one sheet for a box of election `election` (the id): chooses a
  * style among ballots (n of them, in package order), the voter's case and
@@ -128,6 +144,11 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
 /* Draws the plan's ink that lies on side, on cr in mm user space (the
  * upright reference frame of that side). */
 void smp_voter_draw(const smp_sheet *sh, cairo_t *cr, int side);
+
+/* Draws only the voter's pen ink (marks, writing; no stamp) of side on cr,
+ * at opacity alpha: what a felt-tip shows through the paper. */
+void smp_voter_draw_pen(const smp_sheet *sh, cairo_t *cr, int side,
+                        double alpha);
 
 /* Releases the plan's truth; the sheet itself is the caller's. */
 void smp_sheet_clear(smp_sheet *sh);
