@@ -2,6 +2,7 @@
  * triggers, the hash chain and its tamper detection, records, operators. */
 #include "core/error.h"
 #include "store/store.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <sqlite3.h>
@@ -10,21 +11,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[256];
+static char *dir;
 static char path[300];
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/telle-store-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    dir = tu_tmpdir("store");
     snprintf(path, sizeof path, "%s/t.db", dir);
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_rmtree(dir), 0);
+    free(dir);
 }
 
 /* Opens a store with n events appended by "system". */
@@ -353,9 +352,5 @@ int main(void)
     tcase_add_test(tc, package_batches_pages_records);
     tcase_add_test(tc, operators_and_passwords);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return tu_suite_run(s);
 }
