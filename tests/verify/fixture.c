@@ -1,6 +1,8 @@
 /* fixture.c - see fixture.h. */
 #include "fixture.h"
 
+#include "testutil.h"
+
 #include "core/error.h"
 #include "verify/queue.h"
 
@@ -43,6 +45,7 @@ const char FX_RECORDS[] =
         }                                                                      \
     } while (0)
 
+static char *template_dir, *copy_dir;
 static char template_path[300];
 static char copy_path[300];
 
@@ -55,9 +58,8 @@ st_db *fx_open(const char *path)
 
 const char *fx_template(void)
 {
-    char dir[] = "/tmp/telle-vq-XXXXXX";
-    FX_REQUIRE(mkdtemp(dir) != NULL);
-    snprintf(template_path, sizeof template_path, "%s/template.db", dir);
+    template_dir = tu_tmpdir("vq");
+    snprintf(template_path, sizeof template_path, "%s/template.db", template_dir);
     st_db *db = NULL;
     FX_REQUIRE(st_db_open(&db, template_path, ST_OPEN_CREATE) == 0);
     FX_REQUIRE(st_package_put(db, "system", PACKAGE, NULL) == 0);
@@ -73,12 +75,28 @@ const char *fx_template(void)
     return template_path;
 }
 
+int fx_template_remove(void)
+{
+    int rc = tu_rmtree(template_dir);
+    free(template_dir);
+    template_dir = NULL;
+    return rc;
+}
+
 const char *fx_copy(void)
 {
-    char dir[] = "/tmp/telle-vq-XXXXXX", cmd[700];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(copy_path, sizeof copy_path, "%s/t.db", dir);
-    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", template_path, copy_path);
-    ck_assert_int_eq(system(cmd), 0);
+    copy_dir = tu_tmpdir("vq");
+    snprintf(copy_path, sizeof copy_path, "%s/t.db", copy_dir);
+    size_t len = 0;
+    char *bytes = tu_file_read(&len, "%s", template_path);
+    tu_file_write_bytes(bytes, len, "%s", copy_path);
+    free(bytes);
     return copy_path;
+}
+
+void fx_copy_remove(void)
+{
+    ck_assert_int_eq(tu_rmtree(copy_dir), 0);
+    free(copy_dir);
+    copy_dir = NULL;
 }

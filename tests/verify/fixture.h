@@ -13,9 +13,15 @@
 /* Creates the template store in a fresh temp dir; returns its path. */
 const char *fx_template(void);
 
+/* Removes the template's temp dir; 0, or -1 when something is left. */
+int fx_template_remove(void);
+
 /* Copies the template to a new file in a fresh temp dir and returns its
  * path (valid until the next call). */
 const char *fx_copy(void);
+
+/* Removes the last copy's temp dir, asserting that nothing is left. */
+void fx_copy_remove(void);
 
 /* Opens path, asserting success. */
 st_db *fx_open(const char *path);

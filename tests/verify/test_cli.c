@@ -2,45 +2,29 @@
  * them (TELLE_BIN): init from the sample package, user add/list, review
  * load/list/search/decide/commit/tallies/verify, with their exit statuses,
  * wrong passwords, an auditor, and a tampered store reported by verify. */
+#include "testutil.h"
+
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static char dir[256], db[300];
-static char out[65536];
+static char *dir, db[300];
+static char *out; /* stdout and stderr of the last command */
+
+#define PW TU_PASSWORD
 
 /* Runs `telle ARGS` in dir with TELLE_PASSWORD=pw (NULL: unset); returns
  * the exit status, output (stdout and stderr) in out. */
 static int telle(const char *pw, const char *args)
 {
-    char cmd[4096];
-    const char *bin = getenv("TELLE_BIN");
-    ck_assert_ptr_nonnull(bin);
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s%s%s '%s' %s 2>&1", dir,
-             pw ? "TELLE_PASSWORD='" : "env -u TELLE_PASSWORD", pw ? pw : "",
-             pw ? "'" : "", bin, args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-#define PW "korrekt hest"
-
-static void write_file(const char *name, const char *text)
-{
-    char path[400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    if (pw)
+        setenv("TELLE_PASSWORD", pw, 1);
+    else
+        unsetenv("TELLE_PASSWORD");
+    return tu_telle(&out, NULL, dir, "%s", args);
 }
 
 static const char RECORDS[] =
@@ -59,25 +43,24 @@ static const char RECORDS[] =
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/telle-cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    dir = tu_tmpdir("cli");
     snprintf(db, sizeof db, "%s/c.db", dir);
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_rmtree(dir), 0);
+    free(dir);
+    free(out);
+    out = NULL;
 }
 
 START_TEST(a_count_from_init_to_commit)
 {
     char args[1024];
-    const char *src = getenv("TELLE_SOURCE_DIR");
-    ck_assert_ptr_nonnull(src);
+    const char *src = tu_env("TELLE_SOURCE_DIR");
     /* A broken package makes no store. */
-    write_file("election.json", "{\"format\": \"telle-election/1\"");
+    tu_file_write("{\"format\": \"telle-election/1\"", "%s/election.json", dir);
     snprintf(args, sizeof args, "init --package '%s' --db c.db", dir);
     ck_assert_int_eq(telle(NULL, args), 1);
     ck_assert_int_ne(access(db, F_OK), 0);
@@ -95,7 +78,7 @@ START_TEST(a_count_from_init_to_commit)
     ck_assert_ptr_nonnull(strstr(out, "revisor"));
     ck_assert_ptr_nonnull(strstr(out, "auditor"));
 
-    write_file("r.jsonl", RECORDS);
+    tu_file_write(RECORDS, "%s/r.jsonl", dir);
     ck_assert_msg(telle(NULL, "review load --db c.db r.jsonl") == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "0007-FO-01 (KS, krets 0007, FO): 3 sheets, 2 for review"));
     ck_assert_int_eq(telle(NULL, "review list --db c.db"), 0);
@@ -148,9 +131,5 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, a_count_from_init_to_commit);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return tu_suite_run(s);
 }

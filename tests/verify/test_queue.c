@@ -3,13 +3,13 @@
  * roles, write-ins, commit and undo, a kill -9 during decisions, and tamper
  * evidence of a decision. */
 #include "fixture.h"
+#include "testutil.h"
 
 #include "core/error.h"
 #include "verify/decision.h"
 #include "verify/queue.h"
 
 #include <check.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -21,20 +21,15 @@
 #include <unistd.h>
 
 static const char *path;
-static char tdir[300];
 
 static void setup(void)
 {
     path = fx_copy();
-    snprintf(tdir, sizeof tdir, "%s", path);
-    dirname(tdir);
 }
 
 static void teardown(void)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-    ck_assert_int_eq(system(cmd), 0);
+    fx_copy_remove();
 }
 
 static vq_batch_state *state(st_db *db)
@@ -507,7 +502,7 @@ END_TEST
 
 int main(void)
 {
-    const char *tpl = fx_template();
+    fx_template();
     Suite *s = suite_create("verify_queue");
     TCase *tc = tcase_create("queue");
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -524,14 +519,8 @@ int main(void)
     tcase_add_test(tc, edited_decision_is_named);
     tcase_add_test(tc, kill_during_decisions_loses_nothing_acknowledged);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[400], d[300];
-    snprintf(d, sizeof d, "%s", tpl);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dirname(d));
-    if (system(cmd) != 0)
-        failed++;
-    return failed == 0 ? 0 : 1;
+    int rc = tu_suite_run(s);
+    if (fx_template_remove() != 0)
+        rc = EXIT_FAILURE;
+    return rc;
 }

@@ -3,13 +3,13 @@
  * form content type), an auditor's write, and a decision that goes
  * through. */
 #include "fixture.h"
+#include "testutil.h"
 
 #include "core/error.h"
 #include "verify/server.h"
 
 #include <arpa/inet.h>
 #include <check.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 static const char *path;
-static char tdir[300];
 static vq_server *srv;
 
 static void start(int ttl_s)
@@ -27,7 +26,7 @@ static void start(int ttl_s)
     vq_server_options o = VQ_SERVER_OPTIONS_INIT;
     char sdir[600];
     snprintf(sdir, sizeof sdir, "%s/verify/static",
-             getenv("TELLE_SOURCE_DIR") ? getenv("TELLE_SOURCE_DIR") : ".");
+             tu_env("TELLE_SOURCE_DIR"));
     o.db_path = path;
     o.port = 0;
     o.static_dir = sdir;
@@ -38,17 +37,13 @@ static void start(int ttl_s)
 static void setup(void)
 {
     path = fx_copy();
-    snprintf(tdir, sizeof tdir, "%s", path);
-    dirname(tdir);
     srv = NULL;
 }
 
 static void teardown(void)
 {
-    char cmd[400];
     vq_server_stop(srv);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tdir);
-    ck_assert_int_eq(system(cmd), 0);
+    fx_copy_remove();
 }
 
 typedef struct {
@@ -240,7 +235,7 @@ END_TEST
 
 int main(void)
 {
-    const char *tpl = fx_template();
+    fx_template();
     Suite *s = suite_create("verify_server");
     TCase *tc = tcase_create("server");
     tcase_add_checked_fixture(tc, setup, teardown);
@@ -251,13 +246,8 @@ int main(void)
     tcase_add_test(tc, auditor_is_read_only);
     tcase_add_test(tc, page_and_static_files);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[400], d[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dirname(strcpy(d, tpl)));
-    if (system(cmd) != 0)
-        failed++;
-    return failed == 0 ? 0 : 1;
+    int rc = tu_suite_run(s);
+    if (fx_template_remove() != 0)
+        rc = EXIT_FAILURE;
+    return rc;
 }
