@@ -5,49 +5,27 @@
  * preliminary count with one difference that stays UNEXPLAINED until
  * `telle prelim explain`; the identities of the counts document; refusals
  * (a list missing, an auditor, an unknown list). */
+#include "testutil.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char dir[256];
-static char out[1 << 20];
+static char *dir;
+static char *out; /* the last command's output */
 
-#define PW "korrekt hest"
-
-/* Runs `telle ARGS` in dir with TELLE_PASSWORD=PW; stdout in out (stderr
- * too when with_err); returns the exit status. */
+/* Runs `telle ARGS` in dir; stdout in out (stderr too when with_err);
+ * returns the exit status. */
 static int run(const char *args, int with_err)
 {
-    char cmd[4096];
-    const char *bin = getenv("TELLE_BIN");
-    ck_assert_ptr_nonnull(bin);
-    snprintf(cmd, sizeof cmd, "cd '%s' && TELLE_PASSWORD='" PW "' '%s' %s%s", dir, bin,
-             args, with_err ? " 2>&1" : " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return tu_telle(&out, NULL, dir, "%s%s", args, with_err ? " 2>&1" : " 2>/dev/null");
 }
 
 static int telle(const char *args)
 {
     return run(args, 1);
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
 }
 
 #define REC(sheet, batch, krets, cat, style, list, outcome, reasons, votes, stamp)           \
@@ -79,15 +57,14 @@ static const char FO1[] =
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/telle-count-cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    dir = tu_tmpdir("count-cli");
+    setenv("TELLE_PASSWORD", TU_PASSWORD, 1);
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_rmtree(dir), 0);
+    free(dir);
 }
 
 static json_int_t ival(const json_t *o, const char *k)
@@ -160,13 +137,7 @@ static json_t *diff_row(json_t *c, const char *list)
 START_TEST(count_and_prelim_end_to_end)
 {
     char args[1024];
-    const char *src = getenv("TELLE_SOURCE_DIR");
-    ck_assert_ptr_nonnull(src);
-    snprintf(args, sizeof args, "init --package '%s/samples/package' --db c.db", src);
-    ck_assert_msg(telle(args) == 0, "%s", out);
-    ck_assert_int_eq(telle("user add kari --role operator --db c.db"), 0);
-    ck_assert_int_eq(telle("user add ola --role secretary --db c.db"), 0);
-    ck_assert_int_eq(telle("user add revisor --role auditor --db c.db"), 0);
+    tu_store_init(dir, "c.db", "kari:operator", "ola:secretary", "revisor:auditor", NULL);
 
     /* Nothing loaded: every election there, nothing counted or final. */
     json_t *ks = NULL, *doc = count_json(&ks);
@@ -175,12 +146,12 @@ START_TEST(count_and_prelim_end_to_end)
     ck_assert_int_eq(ival(json_object_get(ks, "totals"), "ballots"), 0);
     json_decref(doc);
 
-    write_file("vo1.jsonl", VO1);
-    write_file("vo2.jsonl", VO2);
-    write_file("fo1.jsonl", FO1);
-    ck_assert_msg(telle("review load --db c.db vo1.jsonl") == 0, "%s", out);
-    ck_assert_msg(telle("review load --db c.db vo2.jsonl") == 0, "%s", out);
-    ck_assert_msg(telle("review load --db c.db fo1.jsonl") == 0, "%s", out);
+    tu_file_write(VO1, "%s/vo1.jsonl", dir);
+    tu_file_write(VO2, "%s/vo2.jsonl", dir);
+    tu_file_write(FO1, "%s/fo1.jsonl", dir);
+    tu_telle_ok(&out, dir, "review load --db c.db vo1.jsonl");
+    tu_telle_ok(&out, dir, "review load --db c.db vo2.jsonl");
+    tu_telle_ok(&out, dir, "review load --db c.db fo1.jsonl");
 
     /* Item 2: the H ballot's write-in is SP 3; item 3 rejected (a), by two. */
     ck_assert_msg(telle("review decide 2 --db c.db --as kari --write-in 'SP 3'") == 0, "%s", out);
@@ -324,9 +295,5 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, count_and_prelim_end_to_end);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_suite_run(s);
 }

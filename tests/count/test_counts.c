@@ -5,6 +5,7 @@
  * and the refusal of inputs that do not add up. */
 #include "core/error.h"
 #include "count/counts.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -423,9 +424,5 @@ int main(void)
     tcase_add_loop_test(tc, bad_input_is_refused, 0, (int)(sizeof BAD / sizeof BAD[0]));
     tcase_add_test(tc, bad_package_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return tu_suite_run(s);
 }

@@ -8,6 +8,7 @@
 #include "count/export.h"
 
 #include "core/error.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdarg.h>
@@ -16,83 +17,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char dir[64];
-static char out[65536]; /* stdout and stderr of the last run */
+static char *dir;
+static char *out; /* stdout and stderr of the last run */
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/telle-export-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    dir = tu_tmpdir("export");
+    setenv("TELLE_PASSWORD", TU_PASSWORD, 1);
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_rmtree(dir), 0);
+    free(dir);
 }
 
 /* Runs a shell command in dir; exit status, output in `out`. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
 {
-    char cmd[4096], full[4400];
+    char cmd[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
-    snprintf(full, sizeof full, "cd '%s' && %s 2>&1", dir, cmd);
-    FILE *p = popen(full, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return tu_sh(&out, NULL, dir, "%s", cmd);
 }
 
 /* `telle ARGS` in dir (TELLE_PASSWORD set for the store commands). */
 static int telle(const char *args)
 {
-    const char *bin = getenv("TELLE_BIN");
-    ck_assert_msg(bin != NULL, "TELLE_BIN is not set");
-    return sh("TELLE_PASSWORD='korrekt hest' '%s' %s", bin, args);
-}
-
-static char *slurp(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s missing", path);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(f);
-    fclose(m);
-    return buf;
-}
-
-static bool exists(const char *name)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    return access(path, F_OK) == 0;
-}
-
-static void put(const char *name, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
+    return tu_telle(&out, NULL, dir, "%s", args);
 }
 
 /* ---- a hand-made counts document ----------------------------------- */
@@ -282,7 +238,8 @@ START_TEST(json_export_is_the_document_reproducibly)
                   "%s", out);
     ck_assert_msg(telle("export --counts c.json --format json --out b.json") == 0,
                   "%s", out);
-    char *a = slurp("a.json"), *b = slurp("b.json");
+    char *a = tu_file_read(NULL, "%s/a.json", dir);
+    char *b = tu_file_read(NULL, "%s/b.json", dir);
     ck_assert_str_eq(a, b);
     ck_assert_ptr_nonnull(strstr(a, "\"first_divisor\": 1.4,"));
     ck_assert_int_eq(a[strlen(a) - 1], '\n');
@@ -298,7 +255,7 @@ START_TEST(json_export_is_the_document_reproducibly)
 
     ck_assert_int_eq(telle("export --counts c.json --format json --election FT "
                            "--out ft.json"), 0);
-    char *ft = slurp("ft.json");
+    char *ft = tu_file_read(NULL, "%s/ft.json", dir);
     back = json_loads(ft, 0, NULL);
     ck_assert_int_eq(json_array_size(json_object_get(back, "elections")), 1);
     ck_assert_str_eq(json_string_value(json_object_get(
@@ -318,7 +275,7 @@ START_TEST(csv_export_parses_back_and_sums)
     save_doc("c.json", doc);
     ck_assert_msg(telle("export --counts c.json --format csv --out c.csv") == 0,
                   "%s", out);
-    char *text = slurp("c.csv");
+    char *text = tu_file_read(NULL, "%s/c.csv", dir);
     ck_assert_msg(strncmp(text, "\xef\xbb\xbf", 3) != 0, "no BOM");
     csv c;
     csv_parse(&c, text);
@@ -451,7 +408,7 @@ START_TEST(eml_export_has_the_structure_evas_importer_reads)
     char *area = xpath(files[1], "string(//" E("AuthorityIdentifier") ")");
     ck_assert_str_eq(area, "Voss herad & <B\xc3\xb8> \"V\"");
     free(area);
-    char *raw = slurp(files[1]);
+    char *raw = tu_file_read(NULL, "%s/%s", dir, files[1]);
     ck_assert_ptr_nonnull(strstr(raw, "&amp; &lt;\xc3\xb8y&gt;"));
     ck_assert_ptr_null(strstr(raw, "<\xc3\xb8y>"));
     ck_assert_ptr_null(strstr(raw, "PRELIMINARY"));
@@ -478,12 +435,12 @@ START_TEST(not_final_is_refused_without_preliminary)
     const char *formats[3] = {"json", "csv", "eml"};
     for (size_t i = 0; i < 3; i++) {
         ck_assert_int_eq(sh("'%s' export --counts open.json --format %s --out x.%s",
-                            getenv("TELLE_BIN"), formats[i], formats[i]), 1);
+                            tu_env("TELLE_BIN"), formats[i], formats[i]), 1);
         ck_assert_ptr_nonnull(strstr(out, "KS: batches not committed: 0001-VO-02"));
         ck_assert_ptr_nonnull(strstr(out, "--preliminary"));
         char name[16];
         snprintf(name, sizeof name, "x.%s", formats[i]);
-        ck_assert(!exists(name));
+        ck_assert(!tu_file_exists("%s/%s", dir, name));
     }
     /* FT alone is final: exported without --preliminary. */
     ck_assert_int_eq(telle("export --counts open.json --format csv --election FT "
@@ -491,7 +448,7 @@ START_TEST(not_final_is_refused_without_preliminary)
     ck_assert_int_eq(telle("export --counts open.json --format csv --preliminary "
                            "--out p.csv"), 0);
     ck_assert_ptr_nonnull(strstr(out, "PRELIMINARY export"));
-    char *text = slurp("p.csv");
+    char *text = tu_file_read(NULL, "%s/p.csv", dir);
     csv c;
     csv_parse(&c, text);
     for (size_t r = 1; r < c.n_rows; r++)
@@ -501,7 +458,7 @@ START_TEST(not_final_is_refused_without_preliminary)
     free(text);
     ck_assert_int_eq(telle("export --counts open.json --format eml --preliminary "
                            "--out e"), 0);
-    char *x = slurp("e/Count-KS-VO-0001.xml");
+    char *x = tu_file_read(NULL, "%s/e/Count-KS-VO-0001.xml", dir);
     ck_assert_ptr_nonnull(strstr(x, "<!-- PRELIMINARY EXPORT"));
     ck_assert_ptr_nonnull(strstr(x, "0001-VO-02"));
     free(x);
@@ -510,7 +467,7 @@ START_TEST(not_final_is_refused_without_preliminary)
                           "string(//" E("CountQualifier") "/" E("Partial") ")");
     ck_assert_str_eq(partial, "yes");
     free(partial);
-    char *ft = slurp("e/Count-FT-VO-0001.xml");
+    char *ft = tu_file_read(NULL, "%s/e/Count-FT-VO-0001.xml", dir);
     ck_assert_ptr_null(strstr(ft, "PRELIMINARY"));
     free(ft);
 
@@ -522,7 +479,7 @@ START_TEST(not_final_is_refused_without_preliminary)
     ck_assert_int_eq(telle("export --counts unexplained.json --format json --out u.json"), 1);
     ck_assert_ptr_nonnull(strstr(out, "KS: 1 difference from the preliminary count "
                                       "without explanation"));
-    ck_assert(!exists("u.json"));
+    ck_assert(!tu_file_exists("%s/u.json", dir));
     json_decref(doc);
 }
 END_TEST
@@ -537,7 +494,7 @@ START_TEST(a_document_whose_sums_disagree_is_refused)
     ck_assert_int_eq(telle("export --counts bad.json --format csv --out b.csv"), 1);
     ck_assert_msg(strstr(out, "bad.json: $.elections[0].counts[1].ballots: 17 != "
                               "approved 13 + blank 1 + rejected 2") != NULL, "%s", out);
-    ck_assert(!exists("b.csv"));
+    ck_assert(!tu_file_exists("%s/b.csv", dir));
 
     json_object_set_new(cn, "ballots", json_integer(16));
     json_t *rodt = json_object_get(json_object_get(cn, "lists"), "R\xc3\x98" "DT");
@@ -546,7 +503,7 @@ START_TEST(a_document_whose_sums_disagree_is_refused)
     ck_assert_int_eq(telle("export --counts bad2.json --format json --out b.json"), 1);
     ck_assert_msg(strstr(out, "$.elections[0].counts[1].lists: write-ins given 4 != "
                               "write-ins received 3") != NULL, "%s", out);
-    put("notjson.json", "{\"format\": ");
+    tu_file_write("{\"format\": ", "%s/notjson.json", dir);
     ck_assert_int_eq(telle("export --counts notjson.json --format json --out b.json"), 1);
     ck_assert_ptr_nonnull(strstr(out, "notjson.json: line"));
     ck_assert_int_eq(telle("export --counts c.json --format xml --out b.xml"), 2);
@@ -622,17 +579,11 @@ static const char RECORDS2[] =
 
 START_TEST(end_to_end_from_a_store)
 {
-    const char *src = getenv("TELLE_SOURCE_DIR");
-    ck_assert_ptr_nonnull(src);
-    char args[1024];
-    snprintf(args, sizeof args, "init --package '%s/samples/package' --db c.db", src);
-    ck_assert_msg(telle(args) == 0, "%s", out);
-    ck_assert_int_eq(telle("user add kari --role operator --db c.db"), 0);
-    ck_assert_int_eq(telle("user add ola --role secretary --db c.db"), 0);
-    put("r.jsonl", RECORDS);
-    put("r2.jsonl", RECORDS2);
-    ck_assert_msg(telle("review load --db c.db r.jsonl") == 0, "%s", out);
-    ck_assert_msg(telle("review load --db c.db r2.jsonl") == 0, "%s", out);
+    tu_store_init(dir, "c.db", "kari:operator", "ola:secretary", NULL);
+    tu_file_write(RECORDS, "%s/r.jsonl", dir);
+    tu_file_write(RECORDS2, "%s/r2.jsonl", dir);
+    tu_telle_ok(&out, dir, "review load --db c.db r.jsonl");
+    tu_telle_ok(&out, dir, "review load --db c.db r2.jsonl");
     ck_assert_ptr_nonnull(strstr(out, "0007-FO-02"));
     /* An H ballot with a write-in of SP 3 (ballots of another list), and
      * a rejection confirmed by a second person. */
@@ -646,13 +597,13 @@ START_TEST(end_to_end_from_a_store)
     ck_assert_int_eq(telle("export --db c.db --format json --out a.json"), 1);
     ck_assert_msg(strstr(out, "KS: batches not committed: 0007-FO-02") != NULL, "%s", out);
     ck_assert_int_eq(telle("export --db c.db --format csv --preliminary --out p.csv"), 0);
-    char *p = slurp("p.csv");
+    char *p = tu_file_read(NULL, "%s/p.csv", dir);
     ck_assert_ptr_nonnull(strstr(p, "\r\npreliminary,KS,FO,0007,ballots,ballots,,3,"));
     free(p);
 
     ck_assert_msg(telle("review commit 0007-FO-02 --db c.db --as ola") == 0, "%s", out);
     ck_assert_msg(telle("export --db c.db --format json --election KS --out a.json") == 0, "%s", out);
-    char *text = slurp("a.json");
+    char *text = tu_file_read(NULL, "%s/a.json", dir);
     json_t *doc = json_loads(text, 0, NULL);
     ck_assert_ptr_nonnull(doc);
     free(text);
@@ -712,9 +663,5 @@ int main(void)
     tcase_add_test(tc, the_library_refuses_what_xml_cannot_carry);
     tcase_add_test(tc, end_to_end_from_a_store);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return tu_suite_run(s);
 }

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "count/protocol.h"
 #include "count/settle_input.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -649,39 +650,29 @@ END_TEST
 
 /* ---- PDF ---- */
 
-static char tmpdir[64];
+static char *tmpdir;
 
 static void make_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/telle-protocol-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    tmpdir = tu_tmpdir("protocol");
 }
 
 static void remove_tmpdir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_rmtree(tmpdir), 0);
+    free(tmpdir);
 }
 
 /* Writes p as a PDF and returns its text by pdftotext -layout (free). */
 static char *pdf_text(json_t *p)
 {
-    char pdf[128], cmd[300];
+    char pdf[128];
     snprintf(pdf, sizeof pdf, "%s/p.pdf", tmpdir);
     ck_assert_msg(cnt_protocol_pdf_write(p, pdf) == 0, "%s", err_message());
-    snprintf(cmd, sizeof cmd, "pdftotext -layout '%s' -", pdf);
-    FILE *f = popen(cmd, "r");
-    ck_assert_ptr_nonnull(f);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(m);
-    ck_assert_int_eq(pclose(f), 0);
-    return buf;
+    char *text = NULL, *err = NULL;
+    ck_assert_int_eq(tu_sh(&text, &err, NULL, "pdftotext -layout '%s' -", pdf), 0);
+    free(err);
+    return text;
 }
 
 static int pages_of(const char *text)
@@ -838,9 +829,5 @@ int main(void)
     tcase_add_test(pdf, pdf_shows_the_numbers_and_norwegian_letters);
     tcase_add_test(pdf, pdf_not_final_band_on_every_page);
     suite_add_tcase(s, pdf);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return tu_suite_run(s);
 }

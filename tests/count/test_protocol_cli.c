@@ -7,34 +7,23 @@
  * difference explained it is final. The PDF (pdftotext) and the JSON show
  * the store's numbers; `settle --db` equals `settle --counts` on the same
  * counts document. */
+#include "testutil.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char dir[256];
-static char out[1 << 20];
+static char *dir;
+static char *out; /* the last command's output */
 
-#define PW "korrekt hest"
-
-/* Runs `telle ARGS` in dir with TELLE_PASSWORD=PW; stdout in out (stderr
- * too when with_err); returns the exit status. */
+/* Runs `telle ARGS` in dir; stdout in out (stderr too when with_err);
+ * returns the exit status. */
 static int run(const char *args, int with_err)
 {
-    char cmd[4096];
-    const char *bin = getenv("TELLE_BIN");
-    ck_assert_ptr_nonnull(bin);
-    snprintf(cmd, sizeof cmd, "cd '%s' && TELLE_PASSWORD='" PW "' '%s' %s%s",
-             dir, bin, args, with_err ? " 2>&1" : " 2>/dev/null");
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return tu_telle(&out, NULL, dir, "%s%s", args,
+                    with_err ? " 2>&1" : " 2>/dev/null");
 }
 
 static int telle(const char *args)
@@ -42,26 +31,13 @@ static int telle(const char *args)
     return run(args, 1);
 }
 
-static void write_file(const char *name, const char *text)
-{
-    char path[400];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* The PDF's text, pdftotext -layout, into out. */
 static void pdf_text(const char *pdf)
 {
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "cd '%s' && pdftotext -layout '%s' -", dir, pdf);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    ck_assert_int_eq(pclose(p), 0);
+    char *err = NULL;
+    ck_assert_int_eq(tu_sh(&out, &err, dir, "pdftotext -layout '%s' -", pdf),
+                     0);
+    free(err);
 }
 
 static json_t *load(const char *name)
@@ -104,34 +80,28 @@ static const char VO[] =
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/telle-protocol-cli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    dir = tu_tmpdir("protocol-cli");
+    setenv("TELLE_PASSWORD", TU_PASSWORD, 1);
 }
 
 static void teardown(void)
 {
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(tu_rmtree(dir), 0);
+    free(dir);
 }
 
 static void must(const char *args)
 {
-    ck_assert_msg(telle(args) == 0, "telle %s: %s", args, out);
+    tu_telle_ok(&out, dir, "%s", args);
 }
 
 START_TEST(protocol_from_a_store)
 {
     char args[1024];
-    const char *src = getenv("TELLE_SOURCE_DIR");
-    ck_assert_ptr_nonnull(src);
-    snprintf(args, sizeof args, "init --package '%s/samples/package' --db c.db",
-             src);
-    must(args);
-    must("user add kari --role operator --db c.db");
-    must("user add ola --role secretary --db c.db");
-    write_file("fo.jsonl", FO);
-    write_file("vo.jsonl", VO);
+    const char *src = tu_env("TELLE_SOURCE_DIR");
+    tu_store_init(dir, "c.db", "kari:operator", "ola:secretary", NULL);
+    tu_file_write(FO, "%s/fo.jsonl", dir);
+    tu_file_write(VO, "%s/vo.jsonl", dir);
     must("review load --db c.db fo.jsonl");
     must("review load --db c.db vo.jsonl");
     /* H ballot: a write-in for SP #3 (Nils Rønneberg); SP ballot rejected
@@ -259,9 +229,5 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, protocol_from_a_store);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? 0 : 1;
+    return tu_suite_run(s);
 }

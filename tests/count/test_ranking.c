@@ -5,6 +5,7 @@
 #include "count/ranking.h"
 
 #include "aukra2019.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -268,9 +269,5 @@ static Suite *ranking_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ranking_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(ranking_suite());
 }

@@ -5,6 +5,7 @@
 #include "count/seats.h"
 
 #include "aukra2019.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -358,9 +359,5 @@ static Suite *seats_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(seats_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(seats_suite());
 }

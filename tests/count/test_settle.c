@@ -2,43 +2,25 @@
  * on counts files written here: Aukra 2019 end to end in JSON and tables,
  * seeded lots, FT ranking, and bad input naming the JSON path. */
 #include "aukra2019.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-static char tmpdir[64];
+static char *tmpdir;
 
 static void make_tmpdir(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/telle-settle-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    tmpdir = tu_tmpdir("settle");
 }
 
 static void remove_tmpdir(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    int c;
-    while ((c = fgetc(f)) != EOF)
-        fputc(c, m);
-    fclose(f);
-    fclose(m);
-    return buf;
+    ck_assert_int_eq(tu_rmtree(tmpdir), 0);
+    free(tmpdir);
 }
 
 /* Writes `counts` to a file, runs `telle settle --counts FILE ARGS`, and
@@ -46,20 +28,11 @@ static char *slurp(const char *path)
 static int run_settle(char **out, char **err, json_t *counts,
                       const char *args)
 {
-    const char *bin = getenv("TELLE_BIN");
-    ck_assert_msg(bin != NULL, "TELLE_BIN is not set");
-    char file[128], o[128], e[128], cmd[1024];
+    char file[128];
     snprintf(file, sizeof file, "%s/counts.json", tmpdir);
-    snprintf(o, sizeof o, "%s/out", tmpdir);
-    snprintf(e, sizeof e, "%s/err", tmpdir);
     ck_assert_int_eq(json_dump_file(counts, file, JSON_INDENT(1)), 0);
-    snprintf(cmd, sizeof cmd, "'%s' settle --counts '%s' %s >'%s' 2>'%s'",
-             bin, file, args, o, e);
-    int st = system(cmd);
-    ck_assert(WIFEXITED(st));
-    *out = slurp(o);
-    *err = slurp(e);
-    return WEXITSTATUS(st);
+    *out = *err = NULL;
+    return tu_telle(out, err, NULL, "settle --counts '%s' %s", file, args);
 }
 
 static json_t *aukra_counts(bool with_h_candidates)
@@ -350,9 +323,5 @@ static Suite *settle_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(settle_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(settle_suite());
 }

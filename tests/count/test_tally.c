@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "count/seats.h"
 #include "count/tally.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -115,9 +116,5 @@ static Suite *tally_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(tally_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(tally_suite());
 }
