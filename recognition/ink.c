@@ -252,13 +252,14 @@ static int next_step(int64_t v0, int64_t slope, int k, int n)
 {
     if (slope == 0)
         return n;
+    const int64_t unit = INT64_C(1) << 32;
     int64_t v = v0 + k * slope;
-    int64_t cur = v >> 32;
+    int64_t cur = v >> 32; /* floor: GCC and Clang shift right arithmetically */
     int64_t need; /* how far v must move to leave cur */
     if (slope > 0)
-        need = ((cur + 1) << 32) - v;
+        need = (cur + 1) * unit - v;
     else
-        need = v - (cur << 32) + 1;
+        need = v - cur * unit + 1;
     int64_t step = slope > 0 ? slope : -slope;
     int64_t dk = (need + step - 1) / step;
     return dk >= n - k ? n : k + (int)dk;
