@@ -831,10 +831,12 @@ static void plan_votes(plan_ctx *c, const smp_ballot *b,
             used[cand] = 1;
             const pkg_region *r = find_region(b, SMP_SIDE_INSIDE,
                                               PKG_REGION_VOTE_BOX, cand, NULL);
+            /* overshoot first, then the type: the order in which the
+             * sample batches were drawn */
+            int over = !c->mark_styles && smp_rng_chance(rng, 0.25);
             smp_mark_type t = c->mark_styles ? styles_type(rng)
                                              : clear_type(rng);
-            plan_mark(c, r, t, "clear", 1.0,
-                      !c->mark_styles && smp_rng_chance(rng, 0.25));
+            plan_mark(c, r, t, "clear", 1.0, over);
         }
         add_unique(c->cases, "personal_votes");
     }

@@ -14,14 +14,18 @@
 #          (default: every kind, and tear+black_backing, punch+black_backing)
 #
 # Each batch draws its kind with probability 0.7 per sheet (the other
-# sheets are controls), seed 11. Work files go to $TMPDIR/telle-dmg-bench
-# (kept, so a sheet can be looked at). Scores: ../shared/devset/score.py.
+# sheets are controls), seed 11. The row `none` is the same batch without
+# damage: sheets without pen damage are the same ballots in every row, so a
+# failure listed with "baseline: same" is not the damage's doing. Column
+# `drawn` counts the sheets the damage was drawn on. Work files go to
+# $TMPDIR/telle-dmg-bench (kept, so a sheet can be looked at). Scores:
+# ../shared/devset/score.py.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
 sheets=${2:-40}
 formats=${3:-g4,gray,rgb}
-kinds=${4:-dust,hair,streak,stain,tear,tear+black_backing,dogear,punch,punch+black_backing,staple,noise,tint,bleed,pencil,red_pen,light_pressure,heavy_pressure,mark_styles,small_margin}
+kinds=${4:-none,dust,hair,streak,stain,tear,tear+black_backing,dogear,punch,punch+black_backing,staple,noise,tint,bleed,pencil,red_pen,light_pressure,heavy_pressure,mark_styles,small_margin}
 telle=$build/cli/telle
 [ -x "$telle" ] || telle=$here/$build/cli/telle
 score=${SCORE:-$here/../shared/devset/score.py}
@@ -38,9 +42,10 @@ for k in ${kinds//,/ }; do
   for f in ${formats//,/ }; do
     out=$work/$k-$f
     rm -rf "$out"
+    dmg=(--damage "${k//+/,}" --damage-p 0.7)
+    [ "$k" = none ] && dmg=()
     "$telle" simulate --package "$pkg" --out "$out" --sheets "$sheets" \
-        --seed 11 --format "$f" --damage "${k//+/,}" --damage-p 0.7 \
-        > /dev/null
+        --seed 11 --format "$f" "${dmg[@]}" > /dev/null
     "$telle" interpret --package "$pkg" --out "$out/records.jsonl" \
         "$out"/0001-VO-01.tif 2> "$out/interpret.log" || true
     /usr/bin/python3 "$score" --truth "$out/truth.jsonl" \
@@ -62,8 +67,21 @@ for l in open(out + "/records.jsonl"):
     except ValueError:
         continue
     recs[r["sheet"].split("/")[-1]] = r
-tags = ["damage_" + x for x in kind.split("+")]
-drawn = sum(1 for t in truth.values() if all(x in t["cases"] for x in tags))
+tags = ["damage_" + x for x in kind.split("+") if x != "none"]
+base = {}
+try:
+    b = json.loads(open(out.rsplit("/", 1)[0] + "/none-" + fmt +
+                        "/score.txt").read().splitlines()[-2])["examples"]
+    for e in b["critical"]:
+        base[("CRITICAL", e["sheet"])] = 1
+    for e in b["wrong"]:
+        base[("WRONG", e["sheet"])] = 1
+    for e in b["false_review"]:
+        base[("FALSE_REVIEW", e["sheet"])] = 1
+except (OSError, ValueError, IndexError, KeyError):
+    pass
+drawn = sum(1 for t in truth.values()
+            if tags and all(x in t["cases"] for x in tags))
 print("%-22s %-5s %5d %8d %6d %6d %8d %4d/%-4d %7d" % (
     kind, fmt, res["sheets"], res["critical"], res["voss_misses"],
     res["wrong"], res["missing"], res["false_review"],
@@ -75,7 +93,20 @@ with open(details, "a") as d:
         r = recs.get(sheet, {})
         dmg = {k: v for k, v in (t.get("scan", {}).get("damage") or {}).items()
                if k != "dust"}
-        d.write("%s %s/%s %s: %s\n" % (what, kind, fmt, sheet, extra))
+        if "dust" in (t.get("scan", {}).get("damage") or {}):
+            dmg["dust"] = "specks per page: " + ", ".join(
+                "%s=%d" % (p, len(v)) for p, v in
+                t["scan"]["damage"]["dust"].items())
+        if t.get("scan", {}).get("pen", {}).get("color") not in (
+                None, "blue", "black") or "alpha" in t.get("scan", {}).get(
+                "pen", {}):
+            dmg["pen"] = t["scan"]["pen"]
+        drawn = all(x in t.get("cases", []) for x in tags)
+        d.write("%s %s/%s %s: %s [damage %s; baseline: %s]\n" % (
+            what, kind, fmt, sheet, extra,
+            "drawn" if drawn else "not drawn",
+            "n/a" if kind == "none" else
+            "same" if (what, sheet) in base else "ok"))
         d.write("    truth: style=%s expected=%s must_review=%s cases=%s\n" % (
             t.get("style"), t.get("expected"), t.get("must_review"),
             ",".join(t.get("cases", []))))
