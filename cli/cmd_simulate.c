@@ -32,7 +32,8 @@ static void simulate_usage(FILE *to)
             "  glass: dust, hair, streak, noise   scanner: black_backing\n"
             "  paper: stain, tear, dogear, punch, staple, tint, bleed\n"
             "  pen:   pencil, red_pen, light_pressure, heavy_pressure,\n"
-            "         mark_styles, small_margin\n");
+            "         mark_styles, small_margin, hands (write-ins in one of\n"
+            "         seven more handwriting fonts)\n");
 }
 
 int cmd_simulate(int argc, char **argv)

@@ -55,7 +55,7 @@ static const char *DAMAGE_NAMES[SMP_DMG_N] = {
     "tear",   "dogear",        "punch",          "staple",
     "noise",  "tint",          "bleed",          "black_backing",
     "pencil", "red_pen",       "light_pressure", "heavy_pressure",
-    "mark_styles", "small_margin"};
+    "mark_styles", "small_margin", "hands"};
 
 const char *smp_damage_name(unsigned bit)
 {
@@ -90,7 +90,7 @@ int smp_damage_parse(unsigned *out, const char *list)
                            "streak, stain, tear, dogear, punch, staple, "
                            "noise, tint, bleed, black_backing, pencil, "
                            "red_pen, light_pressure, heavy_pressure, "
-                           "mark_styles, small_margin)",
+                           "mark_styles, small_margin, hands)",
                            (int)n, p);
         p += n;
         if (*p == ',')
@@ -1488,6 +1488,11 @@ int smp_simulate(const char *package_dir, const char *out_dir,
         o.voter.p_mark_styles = o.p_damage;
     if (o.damage & SMP_DMG_SMALL_MARGIN)
         o.voter.p_small_margin = o.p_damage;
+    if (o.damage & SMP_DMG_HANDS) {
+        o.voter.p_hands = o.p_damage;
+        if ((rc = smp_hand_fonts_extra_check()))
+            goto done;
+    }
     s.o = &o;
     s.pkg = pkg;
     s.dpi = o.dpi > 0 ? o.dpi : o.format == SMP_SCAN_RGB ? 300 : 200;

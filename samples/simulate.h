@@ -47,7 +47,7 @@ typedef enum {
  * Scanner glass (scan coordinates): DUST, HAIR, STREAK, NOISE. Paper:
  * STAIN, TEAR, DOGEAR, PUNCH, STAPLE, TINT, BLEED. Scanner: BLACK_BACKING.
  * Voter's pen (voter.c): PENCIL, RED_PEN, LIGHT_PRESSURE, HEAVY_PRESSURE,
- * MARK_STYLES, SMALL_MARGIN. */
+ * MARK_STYLES, SMALL_MARGIN, HANDS. */
 enum {
     SMP_DMG_DUST = 1u << 0,           /* 3-12 specks, 0.15-0.6 mm */
     SMP_DMG_HAIR = 1u << 1,           /* a curved hair, 5-15 mm */
@@ -68,7 +68,9 @@ enum {
     SMP_DMG_MARK_STYLES = 1u << 16,   /* ticks, crosses, filled boxes and a
                                          circled candidate number */
     SMP_DMG_SMALL_MARGIN = 1u << 17,  /* 3 letters 2 mm high in a margin */
-    SMP_DMG_N = 18
+    SMP_DMG_HANDS = 1u << 18,         /* write-ins in another hand
+                                         (smp_hand_fonts_extra) */
+    SMP_DMG_N = 19
 };
 #define SMP_DMG_ALL ((1u << SMP_DMG_N) - 1u)
 

@@ -21,26 +21,53 @@
 
 #define SMP_PI 3.14159265358979323846
 
-static const smp_hand_font HAND_FONTS[] = {
+/* the default hands first (smp_hand_fonts), then the extra ones */
+enum { N_BASE_FONTS = 3, N_ALL_FONTS = 10 };
+static const smp_hand_font HAND_FONTS[N_ALL_FONTS] = {
     {"Kristi", "Kristi.ttf"},
     {"Steve", "SteveHand.ttf"},
     {"Delphine", "Delphine.ttf"},
+    {"Because We Build", "BecauseWeBuild-Regular.otf"},
+    {"Because We Connect", "BecauseWeConnect-Regular.otf"},
+    {"Because We Create", "BecauseWeCreate-Regular.otf"},
+    {"Because We Learn", "BecauseWeLearn-Regular.otf"},
+    {"Because We Mentor", "BecauseWeMentor-Regular.otf"},
+    {"Because We Organize", "BecauseWeOrganize-Regular.otf"},
+    {"Rufscript", "Rufscript010.ttf"},
 };
 
 const smp_hand_font *smp_hand_fonts(int *n)
 {
-    *n = (int)(sizeof HAND_FONTS / sizeof HAND_FONTS[0]);
+    *n = N_BASE_FONTS;
     return HAND_FONTS;
 }
 
+const smp_hand_font *smp_hand_fonts_extra(int *n)
+{
+    *n = N_ALL_FONTS - N_BASE_FONTS;
+    return HAND_FONTS + N_BASE_FONTS;
+}
+
+static int fonts_check(int from, int to, const char *packages);
+
 int smp_hand_fonts_check(void)
+{
+    return fonts_check(0, N_BASE_FONTS, "fonts-kristi and fonts-sjfonts");
+}
+
+int smp_hand_fonts_extra_check(void)
+{
+    return fonts_check(N_BASE_FONTS, N_ALL_FONTS,
+                       "fonts-bwht and fonts-rufscript");
+}
+
+static int fonts_check(int from, int to, const char *packages)
 {
     int rc = 0;
     cairo_font_options_t *fo = cairo_font_options_create();
     cairo_matrix_t m;
     cairo_matrix_init_identity(&m);
-    for (size_t i = 0; !rc && i < sizeof HAND_FONTS / sizeof HAND_FONTS[0];
-         i++) {
+    for (int i = from; !rc && i < to; i++) {
         cairo_font_face_t *ff = cairo_toy_font_face_create(
             HAND_FONTS[i].family, CAIRO_FONT_SLANT_NORMAL,
             CAIRO_FONT_WEIGHT_NORMAL);
@@ -52,10 +79,10 @@ int smp_hand_fonts_check(void)
         if (!got || strcmp(got, HAND_FONTS[i].family) != 0)
             rc = err_set(TELLE_EINVAL,
                          "handwriting font '%s' (%s) is not installed "
-                         "(fontconfig gave '%s'); install fonts-kristi and "
-                         "fonts-sjfonts (scripts/install-deps.sh)",
+                         "(fontconfig gave '%s'); install %s "
+                         "(scripts/install-deps.sh)",
                          HAND_FONTS[i].family, HAND_FONTS[i].file,
-                         got ? got : "nothing");
+                         got ? got : "nothing", packages);
         if (face)
             cairo_ft_scaled_font_unlock_face(sf);
         cairo_scaled_font_destroy(sf);
@@ -305,8 +332,58 @@ static void hand_plan(smp_text *t, int side, cairo_t *scratch,
         if (h.height > 1.0)
             size_mm *= 7.0 / h.height;
     }
+    /* a font without Æ, Ø or Å: the hand writes AE, O and a slash, A and
+     * a ring; fonts that have them (the default ones) are untouched */
+    char buf[256];
+    int decos[256] = {0};
+    {
+        cairo_scaled_font_t *sf = cairo_get_scaled_font(scratch);
+        size_t j = 0;
+        for (size_t i = 0; s[i] && j + 3 < sizeof buf;) {
+            unsigned char c0 = (unsigned char)s[i];
+            if (c0 == 0xC3 && s[i + 1]) {
+                unsigned cp = 0xC0u | ((unsigned char)s[i + 1] & 0x3Fu);
+                const char *rep = NULL;
+                int deco = 0;
+                /* a letter the font lacks maps to glyph 0 (.notdef) */
+                cairo_glyph_t *gl = NULL;
+                int ng = 0;
+                cairo_status_t st = cairo_scaled_font_text_to_glyphs(
+                    sf, 0, 0, s + i, 2, &gl, &ng, NULL, NULL, NULL);
+                int missing = st == CAIRO_STATUS_SUCCESS && ng == 1 &&
+                              gl[0].index == 0;
+                cairo_glyph_free(gl);
+                if (missing) {
+                    switch (cp) {
+                    case 0xC6: rep = "AE"; break;
+                    case 0xE6: rep = "ae"; break;
+                    case 0xD8: rep = "O", deco = 1; break;
+                    case 0xF8: rep = "o", deco = 1; break;
+                    case 0xC5: rep = "A", deco = 2; break;
+                    case 0xE5: rep = "a", deco = 2; break;
+                    case 0xC9: rep = "E"; break;
+                    case 0xE9: rep = "e"; break;
+                    }
+                }
+                if (rep) {
+                    for (size_t k = 0; rep[k]; k++) {
+                        decos[j] = deco;
+                        buf[j++] = rep[k];
+                    }
+                    i += 2;
+                    continue;
+                }
+            }
+            int n = utf8_len(c0);
+            for (int k = 0; k < n && s[i] && j + 1 < sizeof buf; k++)
+                buf[j++] = s[i++];
+        }
+        buf[j] = '\0';
+        s = buf;
+    }
     for (size_t i = 0; s[i] && t->n_glyphs < SMP_TEXT_MAX_GLYPHS;) {
         int n = utf8_len((unsigned char)s[i]);
+        int deco = decos[i];
         char ch[8] = {0};
         for (int k = 0; k < n && s[i]; k++)
             ch[k] = s[i++];
@@ -321,9 +398,15 @@ static void hand_plan(smp_text *t, int side, cairo_t *scratch,
             smp_glyph *g = &t->glyphs[t->n_glyphs++];
             memcpy(g->ch, ch, sizeof g->ch);
             g->x = ox, g->y = oy, g->size = size, g->angle_rad = ang;
+            g->deco = deco;
             double cs = cos(ang), sn = sin(ang);
             double px[2] = {te.x_bearing, te.x_bearing + te.width};
             double py[2] = {te.y_bearing, te.y_bearing + te.height};
+            if (deco == 1) /* the slash reaches a little beyond */
+                px[0] -= 0.1 * te.width, px[1] += 0.1 * te.width,
+                    py[0] -= 0.05 * te.height, py[1] += 0.05 * te.height;
+            if (deco == 2) /* the ring stands over the letter */
+                py[0] -= 0.45 * size;
             for (int u = 0; u < 2; u++)
                 for (int v = 0; v < 2; v++)
                     span_add(&sp, ox + px[u] * cs - py[v] * sn,
@@ -356,6 +439,29 @@ static void hand_draw(const smp_text *t, cairo_t *cr, const char *family,
         cairo_rotate(cr, g->angle_rad);
         cairo_set_font_size(cr, g->size);
         cairo_move_to(cr, 0, 0);
+        if (g->deco) {
+            cairo_text_extents_t te;
+            cairo_text_extents(cr, g->ch, &te);
+            cairo_save(cr);
+            if (stroke_mm > 0)
+                cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+            cairo_set_line_width(cr, 0.08 * g->size + stroke_mm);
+            cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+            if (g->deco == 1) {
+                cairo_move_to(cr, te.x_bearing - 0.05 * te.width,
+                              te.y_bearing + 1.02 * te.height);
+                cairo_line_to(cr, te.x_bearing + 1.05 * te.width,
+                              te.y_bearing - 0.02 * te.height);
+            } else {
+                cairo_new_sub_path(cr);
+                cairo_arc(cr, te.x_bearing + te.width / 2,
+                          te.y_bearing - 0.22 * g->size, 0.11 * g->size, 0,
+                          2 * SMP_PI);
+            }
+            cairo_stroke(cr);
+            cairo_restore(cr);
+            cairo_move_to(cr, 0, 0);
+        }
         if (stroke_mm > 0) {
             cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
             cairo_text_path(cr, g->ch);
@@ -1053,6 +1159,7 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
                    smp_rng_chance(&drng, o.p_mark_styles);
     int d_small = o.p_small_margin > 0 &&
                   smp_rng_chance(&drng, o.p_small_margin);
+    int d_hands = o.p_hands > 0 && smp_rng_chance(&drng, o.p_hands);
     /* candidates: the box's own list ballots, blank, all-lists, others */
     int own[64], nown = 0, blank = -1, all = -1, other[64], nother = 0;
     for (int i = 0; i < n; i++) {
@@ -1090,6 +1197,8 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
     int nf;
     smp_hand_fonts(&nf);
     sh->font = smp_rng_int(rng, nf);
+    if (d_hands)
+        sh->font = N_BASE_FONTS + smp_rng_int(&drng, N_ALL_FONTS - N_BASE_FONTS);
     int blue = smp_rng_chance(rng, 0.7);
     sh->pen_colour = blue ? "blue" : "black";
     if (blue)
@@ -1136,11 +1245,16 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
         c.mark_styles = 1;
         add_unique(c.cases, "damage_mark_styles");
     }
+    if (d_hands)
+        add_unique(c.cases, "damage_hands");
     /* a pen kind with nothing drawn shows nothing: such a voter marks
      * candidates */
     smp_voter_opts vo = o;
     if (d_pencil || d_red || d_light || d_heavy || d_styles)
         vo.p_personal_votes = 1.0;
+    /* another hand shows in writing: such a voter writes candidates in */
+    if (d_hands)
+        vo.p_write_in = 1.0;
     c.marks = json_array();
     c.votes = json_array();
     c.marginal = json_array();
@@ -1158,7 +1272,7 @@ int smp_voter_plan(smp_sheet *sh, smp_ballot *const *ballots, int n,
         if (!wrong && c.el->type == PKG_KOMMUNESTYREVALG) {
             if (smp_rng_chance(rng, o.p_too_many))
                 plan_write_ins(&c, b, 1);
-            else if (smp_rng_chance(rng, o.p_write_in))
+            else if (smp_rng_chance(rng, vo.p_write_in))
                 plan_write_ins(&c, b, 0);
         }
         if (smp_rng_chance(rng, o.p_outside)) {

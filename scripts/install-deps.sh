@@ -13,7 +13,7 @@ PACKAGES=(
   check libjansson-dev libsqlite3-dev sqlite3
   libmicrohttpd-dev libsodium-dev libcairo2-dev
   fonts-dejavu-core fonts-dejavu-extra
-  fonts-kristi fonts-sjfonts
+  fonts-kristi fonts-sjfonts fonts-bwht fonts-rufscript
   poppler-utils
   libxml2-utils
   chromium

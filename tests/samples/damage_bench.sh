@@ -25,7 +25,7 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-build}
 sheets=${2:-40}
 formats=${3:-g4,gray,rgb}
-kinds=${4:-none,dust,hair,streak,stain,tear,tear+black_backing,dogear,punch,punch+black_backing,staple,noise,tint,bleed,pencil,red_pen,light_pressure,heavy_pressure,mark_styles,small_margin}
+kinds=${4:-none,dust,hair,streak,stain,tear,tear+black_backing,dogear,punch,punch+black_backing,staple,noise,tint,bleed,pencil,red_pen,light_pressure,heavy_pressure,mark_styles,small_margin,hands}
 telle=$build/cli/telle
 [ -x "$telle" ] || telle=$here/$build/cli/telle
 score=${SCORE:-$here/../shared/devset/score.py}
@@ -44,8 +44,11 @@ for k in ${kinds//,/ }; do
     rm -rf "$out"
     dmg=(--damage "${k//+/,}" --damage-p 0.7)
     [ "$k" = none ] && dmg=()
-    "$telle" simulate --package "$pkg" --out "$out" --sheets "$sheets" \
-        --seed 11 --format "$f" "${dmg[@]}" > /dev/null
+    if ! "$telle" simulate --package "$pkg" --out "$out" --sheets "$sheets" \
+        --seed 11 --format "$f" "${dmg[@]}" > /dev/null; then
+      printf '%-22s %-5s simulate failed\n' "$k" "$f"
+      continue
+    fi
     "$telle" interpret --package "$pkg" --out "$out/records.jsonl" \
         "$out"/0001-VO-01.tif 2> "$out/interpret.log" || true
     /usr/bin/python3 "$score" --truth "$out/truth.jsonl" \

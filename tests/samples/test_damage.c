@@ -309,6 +309,78 @@ START_TEST(pen_damage_and_dogear_are_in_the_truth)
 }
 END_TEST
 
+/* Ink within r mm of (x, y) mm on a 1-bit page? */
+static int ink_near(const img *im, double x, double y, double r)
+{
+    for (double dy = -r; dy <= r; dy += 0.1)
+        for (double dx = -r; dx <= r; dx += 0.1)
+            if (ink_at(im, x + dx, y + dy) == 1)
+                return 1;
+    return 0;
+}
+
+/* Other hands: the sheet's font is one of the extra ones, the voter
+ * writes in, and every write-in's box has ink at its middle row. */
+START_TEST(other_hands_write_on_the_page)
+{
+    json_t *d = simulate("h", 3, 9, "hands");
+    int n_extra = 0, hands = 0;
+    const smp_hand_font *ex = smp_hand_fonts_extra(&n_extra);
+    ck_assert_int_ge(n_extra, 7);
+    for (size_t i = 0; i < json_array_size(d); i++) {
+        json_t *t = json_array_get(d, i);
+        if (!has_str(json_object_get(t, "cases"), "damage_hands"))
+            continue;
+        hands++;
+        const char *font = json_string_value(json_object_get(
+            json_object_get(json_object_get(t, "scan"), "pen"), "font"));
+        int known = 0;
+        for (int k = 0; k < n_extra; k++)
+            known |= strcmp(font, ex[k].file) == 0;
+        ck_assert_msg(known, "font %s is not an extra hand", font);
+        const json_t *wi = json_object_get(t, "write_ins_in_field");
+        if (strcmp(json_string_value(json_object_get(t, "kind")), "list") ||
+            strcmp(json_string_value(json_object_get(t, "election")), "KS"))
+            continue;
+        ck_assert_int_gt((int)json_array_size(wi), 0);
+        int pg = strcmp(json_string_value(json_object_get(
+                            json_array_get(json_object_get(t, "pages"), 0),
+                            "side")),
+                        "inside") == 0
+                     ? 0
+                     : 1;
+        img *im = page_of("h", page_no(t, pg));
+        const json_t *aff = json_object_get(
+            json_array_get(json_object_get(t, "pages"), pg), "affine_mm");
+        for (size_t k = 0; k < json_array_size(wi); k++) {
+            const json_t *b = json_object_get(json_array_get(wi, k),
+                                              "bbox_mm");
+            double x = json_number_value(json_array_get(b, 0));
+            double y = json_number_value(json_array_get(b, 1)) +
+                       json_number_value(json_array_get(b, 3)) / 2;
+            double w = json_number_value(json_array_get(b, 2));
+            int hits = 0;
+            for (int s = 1; s < 8; s++) {
+                double rx = x + w * s / 8.0;
+                const json_t *r0 = json_array_get(aff, 0);
+                const json_t *r1 = json_array_get(aff, 1);
+                double sx = json_number_value(json_array_get(r0, 0)) * rx +
+                            json_number_value(json_array_get(r0, 1)) * y +
+                            json_number_value(json_array_get(r0, 2));
+                double sy = json_number_value(json_array_get(r1, 0)) * rx +
+                            json_number_value(json_array_get(r1, 1)) * y +
+                            json_number_value(json_array_get(r1, 2));
+                hits += ink_near(im, sx, sy, 1.0);
+            }
+            ck_assert_int_ge(hits, 5);
+        }
+        img_free(im);
+    }
+    ck_assert_int_gt(hands, 0);
+    json_decref(d);
+}
+END_TEST
+
 START_TEST(damage_names_parse)
 {
     unsigned m = 0;
@@ -334,6 +406,7 @@ static Suite *damage_suite(void)
     tcase_add_test(tc, damage_names_parse);
     tcase_add_test(tc, scanner_and_paper_damage_is_drawn_and_named);
     tcase_add_test(tc, pen_damage_and_dogear_are_in_the_truth);
+    tcase_add_test(tc, other_hands_write_on_the_page);
     suite_add_tcase(s, tc);
     return s;
 }
