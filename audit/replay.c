@@ -127,9 +127,20 @@ static int add_value_finding(au_report *r, au_finding_kind kind,
     return rc;
 }
 
+static bool scalars_only(const json_t *a)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach((json_t *)a, i, v)
+        if (json_is_object(v) || json_is_array(v))
+            return false;
+    return true;
+}
+
 /* Every difference between two JSON values as findings, each with its
  * path ("marks[3].state"). Object keys are taken in a's order, then keys
- * only b has; arrays element by element. */
+ * only b has; arrays element by element, except lists of scalars of
+ * different lengths, which are one difference. */
 static int json_diff(au_report *r, au_finding_kind kind, const char *batch,
                      const char *sheet, const char *path, const json_t *a,
                      const json_t *b, int64_t seq)
@@ -158,6 +169,10 @@ static int json_diff(au_report *r, au_finding_kind kind, const char *batch,
     }
     if (a && b && json_is_array(a) && json_is_array(b)) {
         size_t na = json_array_size(a), nb = json_array_size(b);
+        /* Lists of numbers or names of another length (personal votes,
+         * reasons) read best whole: [2,5] against [2,4,5]. */
+        if (na != nb && scalars_only(a) && scalars_only(b))
+            return add_value_finding(r, kind, batch, sheet, path, a, b, seq);
         for (size_t i = 0; i < na || i < nb; i++) {
             snprintf(sub, sizeof sub, "%s[%zu]", path, i);
             int rc = json_diff(r, kind, batch, sheet, sub,
