@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/image.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <string.h>
@@ -102,9 +103,5 @@ int main(void)
     tcase_add_test(tc, sha256_known_vector_and_pixels);
     tcase_add_test(tc, error_prefix_keeps_code);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_suite_run(s);
 }

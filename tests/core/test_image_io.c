@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/image.h"
 #include "core/image_io.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -29,31 +30,18 @@
 
 /* ---- scratch directory, one per test (Check forks each test) ---------- */
 
-static char tdir[256];
+static char *tdir;
 
 static void tdir_setup(void)
 {
-    snprintf(tdir, sizeof tdir, "/tmp/telle-iio-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tdir));
+    tdir = tu_tmpdir("iio");
 }
 
 static void tdir_teardown(void)
 {
-    if (getenv("TELLE_KEEP_TMP"))
-        return;
-    DIR *d = opendir(tdir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[600];
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        snprintf(p, sizeof p, "%s/%s", tdir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(tdir);
+    if (!getenv("TELLE_KEEP_TMP"))
+        tu_rmtree(tdir);
+    free(tdir);
 }
 
 static const char *tpath(const char *name)
@@ -1022,16 +1010,7 @@ END_TEST
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(b, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return b;
+    return (uint8_t *)tu_file_read(len, "%s", path);
 }
 
 START_TEST(tiff_truncated_before_last_page_says_so)
@@ -1075,13 +1054,6 @@ START_TEST(tiff_truncated_before_last_page_says_so)
 }
 END_TEST
 
-static void spit(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-}
 
 static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static void put_le32(uint8_t *p, uint32_t v)
@@ -1215,32 +1187,32 @@ START_TEST(broken_files_are_refused_with_file_page_and_reason)
     int stage;
     ck_assert_int_eq(quiet_read(good, 2, &stage), 0);
 
-    spit(tpath("empty.tif"), "", 0);
+    tu_file_write_bytes("", 0, "%s/empty.tif", tdir);
     expect_broken(tpath("empty.tif"), 0, TELLE_EFORMAT, "empty file");
 
-    spit(tpath("text.tif"), "hello, this is no image\n", 24);
+    tu_file_write_bytes("hello, this is no image\n", 24, "%s/text.tif", tdir);
     expect_broken(tpath("text.tif"), 0, TELLE_EFORMAT, "not a TIFF or PNG file (starts with bytes 68 65 6c 6c)");
 
-    spit(tpath("header.tif"), "II*\0\x08\0", 6);
+    tu_file_write_bytes("II*\0\x08\0", 6, "%s/header.tif", tdir);
     expect_broken(tpath("header.tif"), 1, TELLE_EFORMAT, "unreadable TIFF header");
 
     b = slurp(good, &len);
     put_le32(b + 4, 0x7ffffff0u);
-    spit(tpath("ifd.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/ifd.tif", tdir);
     expect_broken(tpath("ifd.tif"), 1, TELLE_EFORMAT, "unreadable TIFF header or first directory");
     free(b);
 
     /* page 2's only strip is said to start 100 bytes before the end */
     b = slurp(good, &len);
     put_le32(ifd_value(b, len, 2, TIFFTAG_STRIPOFFSETS), (uint32_t)len - 100);
-    spit(tpath("strip.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/strip.tif", tdir);
     expect_broken(tpath("strip.tif"), 2, TELLE_EFORMAT, "strip 1 of 1");
     free(b);
 
     /* page 2's strip offset is 0, i.e. missing: the header is no image */
     b = slurp(good, &len);
     put_le32(ifd_value(b, len, 2, TIFFTAG_STRIPOFFSETS), 0);
-    spit(tpath("nooffset.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/nooffset.tif", tdir);
     expect_broken(tpath("nooffset.tif"), 2, TELLE_EFORMAT, "strip 1 of 1 has no data");
     free(b);
 
@@ -1250,27 +1222,27 @@ START_TEST(broken_files_are_refused_with_file_page_and_reason)
     uint32_t sc = le32(ifd_value(b, len, 1, TIFFTAG_STRIPBYTECOUNTS));
     for (uint32_t i = 0; i < sc; i++)
         b[so + i] = (uint8_t)(0x5a ^ i * 77);
-    spit(tpath("g4junk.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/g4junk.tif", tdir);
     expect_broken(tpath("g4junk.tif"), 1, TELLE_EFORMAT, "strip 1 of 1");
     free(b);
 
     /* page 1's G4 strip said to be a third of its length */
     b = slurp(good, &len);
     ifd_set_long(b, len, 1, TIFFTAG_STRIPBYTECOUNTS, sc / 3);
-    spit(tpath("g4short.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/g4short.tif", tdir);
     expect_broken(tpath("g4short.tif"), 1, TELLE_EFORMAT, "strip 1 of 1");
     free(b);
 
     b = slurp(good, &len);
     ifd_set_long(b, len, 2, TIFFTAG_IMAGEWIDTH, 100000);
     ifd_set_long(b, len, 2, TIFFTAG_IMAGELENGTH, 100000);
-    spit(tpath("huge.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/huge.tif", tdir);
     expect_broken(tpath("huge.tif"), 2, TELLE_EFORMAT, "100000x100000");
     free(b);
 
     b = slurp(good, &len);
     ifd_set_long(b, len, 2, TIFFTAG_IMAGEWIDTH, 0);
-    spit(tpath("zero.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/zero.tif", tdir);
     expect_broken(tpath("zero.tif"), 2, TELLE_EFORMAT, "cannot read the page's directory");
     free(b);
 
@@ -1285,7 +1257,7 @@ START_TEST(broken_files_are_refused_with_file_page_and_reason)
     img_free(jg);
     b = slurp(tpath("jpeg.tif"), &len);
     ifd_set_long(b, len, 1, TIFFTAG_STRIPBYTECOUNTS, le32(ifd_value(b, len, 1, TIFFTAG_STRIPBYTECOUNTS)) / 2);
-    spit(tpath("jpegcut.tif"), b, len);
+    tu_file_write_bytes(b, len, "%s/jpegcut.tif", tdir);
     expect_broken(tpath("jpegcut.tif"), 1, TELLE_EFORMAT, "strip 1 of 1");
     free(b);
 
@@ -1319,16 +1291,16 @@ START_TEST(broken_files_are_refused_with_file_page_and_reason)
     ck_assert_int_eq(iio_png_write(tpath("good.png"), g), 0);
     img_free(g);
     b = slurp(tpath("good.png"), &len);
-    spit(tpath("cut.png"), b, len / 2);
+    tu_file_write_bytes(b, len / 2, "%s/cut.png", tdir);
     expect_broken(tpath("cut.png"), 0, TELLE_EFORMAT, "truncated");
-    spit(tpath("cut8.png"), b, 12);
+    tu_file_write_bytes(b, 12, "%s/cut8.png", tdir);
     expect_broken(tpath("cut8.png"), 0, TELLE_EFORMAT, "corrupt PNG header");
     /* change IDAT's CRC: the data is intact, its checksum is not */
     uint8_t *idat = find_bytes(b, len, "IDAT");
     ck_assert_ptr_nonnull(idat);
     uint32_t ilen = (uint32_t)idat[-4] << 24 | idat[-3] << 16 | idat[-2] << 8 | idat[-1];
     idat[4 + ilen + 3] ^= 0x40;
-    spit(tpath("crc.png"), b, len);
+    tu_file_write_bytes(b, len, "%s/crc.png", tdir);
     expect_broken(tpath("crc.png"), 0, TELLE_EFORMAT, "CRC error");
     free(b);
 
@@ -1340,7 +1312,7 @@ START_TEST(broken_files_are_refused_with_file_page_and_reason)
     uint32_t crc = png_crc(ihdr, 17);
     ihdr[17] = (uint8_t)(crc >> 24), ihdr[18] = (uint8_t)(crc >> 16), ihdr[19] = (uint8_t)(crc >> 8),
     ihdr[20] = (uint8_t)crc;
-    spit(tpath("huge.png"), b, len);
+    tu_file_write_bytes(b, len, "%s/huge.png", tdir);
     expect_broken(tpath("huge.png"), 0, TELLE_EFORMAT, "limit");
     free(b);
 }
@@ -1471,9 +1443,5 @@ int main(void)
     tcase_add_test(tc, png_writer_round_trip_every_format);
     tcase_add_test(tc, tiff_truncated_before_last_page_says_so);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(s);
 }

@@ -6,6 +6,7 @@
 #include "core/image.h"
 #include "core/image_io.h"
 #include "core/package.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -14,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 /* $TELLE_SOURCE_DIR/../shared/devset/package */
@@ -38,9 +38,9 @@ typedef struct {
 
 static void tmp_pkg_make(tmp_pkg *t)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(t->dir, sizeof t->dir, "%s/telle-pkg-XXXXXX", tmp ? tmp : "/tmp");
-    ck_assert(mkdtemp(t->dir) != NULL);
+    char *dir = tu_tmpdir("pkg");
+    snprintf(t->dir, sizeof t->dir, "%s", dir);
+    free(dir);
     snprintf(t->json, sizeof t->json, "%s/election.json", t->dir);
     snprintf(t->styles, sizeof t->styles, "%s/styles", t->dir);
     char target[PATH_MAX + 16];
@@ -649,31 +649,10 @@ END_TEST
 
 /* Runs `$TELLE_BIN ARGS`, capturing stdout and stderr into *out and *err
  * (caller frees); returns the exit status. */
-static int run_telle(const char *args, const char *tmpdir, char **out, char **err)
+static int run_telle(const char *args, char **out, char **err)
 {
-    const char *bin = getenv("TELLE_BIN");
-    ck_assert_msg(bin != NULL, "TELLE_BIN is not set");
-    char o[PATH_MAX + 16], e[PATH_MAX + 16], cmd[3 * PATH_MAX + 256];
-    snprintf(o, sizeof o, "%s/out", tmpdir);
-    snprintf(e, sizeof e, "%s/err", tmpdir);
-    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", bin, args, o, e);
-    int st = system(cmd);
-    ck_assert(WIFEXITED(st));
-    const char *paths[2] = {o, e};
-    char **bufs[2] = {out, err};
-    for (int i = 0; i < 2; i++) {
-        FILE *f = fopen(paths[i], "rb");
-        ck_assert_ptr_nonnull(f);
-        size_t cap = 1 << 20, n;
-        char *b = malloc(cap);
-        ck_assert_ptr_nonnull(b);
-        n = fread(b, 1, cap - 1, f);
-        b[n] = '\0';
-        fclose(f);
-        unlink(paths[i]);
-        *bufs[i] = b;
-    }
-    return WEXITSTATUS(st);
+    *out = *err = NULL;
+    return tu_telle(out, err, NULL, "%s", args);
 }
 
 START_TEST(cli_package_check)
@@ -686,7 +665,7 @@ START_TEST(cli_package_check)
     /* The devset package: exit 0 and a summary whose totals agree with
      * what the library loads. */
     snprintf(args, sizeof args, "package check '%s'", devset);
-    ck_assert_int_eq(run_telle(args, t.dir, &out, &err), 0);
+    ck_assert_int_eq(run_telle(args, &out, &err), 0);
     ck_assert_str_eq(err, "");
     json_t *root = devset_json();
     json_t *els = json_object_get(root, "elections");
@@ -739,7 +718,7 @@ START_TEST(cli_package_check)
     ck_assert_int_eq(json_dump_file(root, t.json, JSON_INDENT(1)), 0);
     json_decref(root);
     snprintf(args, sizeof args, "package check '%s'", t.dir);
-    ck_assert_int_eq(run_telle(args, t.dir, &out, &err), 1);
+    ck_assert_int_eq(run_telle(args, &out, &err), 1);
     ck_assert_str_eq(out, "");
     snprintf(line, sizeof line, "telle package check: %s: elections[0].seats: "
              "expected an integer, got a string\n", t.json);
@@ -748,18 +727,18 @@ START_TEST(cli_package_check)
     free(err);
 
     /* Usage errors exit 2; --help exits 0. */
-    ck_assert_int_eq(run_telle("package check", t.dir, &out, &err), 2);
+    ck_assert_int_eq(run_telle("package check", &out, &err), 2);
     ck_assert(strstr(err, "usage: telle package check DIR"));
     free(out);
     free(err);
-    ck_assert_int_eq(run_telle("package verify x", t.dir, &out, &err), 2);
+    ck_assert_int_eq(run_telle("package verify x", &out, &err), 2);
     ck_assert(strstr(err, "unknown subcommand 'verify'"));
     free(out);
     free(err);
-    ck_assert_int_eq(run_telle("package check a b", t.dir, &out, &err), 2);
+    ck_assert_int_eq(run_telle("package check a b", &out, &err), 2);
     free(out);
     free(err);
-    ck_assert_int_eq(run_telle("package check --help", t.dir, &out, &err), 0);
+    ck_assert_int_eq(run_telle("package check --help", &out, &err), 0);
     ck_assert(strncmp(out, "usage: telle package check DIR\n", 31) == 0);
     free(out);
     free(err);
@@ -791,9 +770,5 @@ static Suite *package_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(package_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(package_suite());
 }
