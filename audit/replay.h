@@ -39,7 +39,9 @@ typedef enum {
                             field "pages[i].sha256" (the record's), or
                             "page row" when only the page row's differs */
     AU_RECORD_HASH,      /* a stored record's text does not have its stored
-                            or logged hash (st_records_verify) */
+                            hash, or that is not the hash its record_add
+                            event logged, or the record or its event is
+                            missing (st_records_verify's checks) */
     AU_TALLY_DIFFERS,    /* derived tallies differ from the committed ones:
                             field (JSON path), committed (old), derived (new) */
     AU_DECISION_HASH,    /* a decision names another hash than the record's */
@@ -78,7 +80,8 @@ typedef struct {
     int unnamed_non_ballot;/* image files no page names that are no ballot
                               (a batch's label sheet): not a finding */
     st_chain_report chain; /* st_chain_verify's report */
-    int64_t records_bad;   /* st_records_verify's count */
+    int64_t records_bad;   /* records failing those checks (the count
+                              st_records_verify would give) */
     char package_sha256[65];
     au_finding *findings;  /* in a deterministic order: per batch in
                               creation order, per sheet in scan order, then
