@@ -8,9 +8,9 @@
 # one-hour target. Prints figures; asserts nothing.
 #
 # The count is built once and cached under BUILD/bench-replay/SHEETS (the
-# simulated images are kept; the count is made again when recognition
-# changed: its records must be what this recognition writes, so the records
-# of the first five sheets are kept as a fingerprint and compared).
+# simulated images are kept). Its records must be what this recognition
+# writes: when the first timed replay finds differences (recognition
+# changed since), the count is made again and the timing repeated.
 #
 # Figures: wall time, and CPU time (user + system) per sheet, which does
 # not depend on what else the machine runs; the projection is given from
@@ -32,16 +32,6 @@ cache="$build/bench-replay/$sheets"
 sim="$cache/sim"
 count="$cache/count"
 
-# Records of five sheets of the first batch, as this recognition writes them.
-fingerprint() {
-  local first
-  first=$(ls -d "$count"/archive/*/ 2>/dev/null | head -1)
-  [ -n "$first" ] || { echo none; return; }
-  "$T" interpret --package "$PKG" --threads 1 "$first"p0000{03..12}.tif 2>/dev/null |
-    sha256sum | cut -c1-16
-}
-export TELLE_PASSWORD=bench-replay-password
-
 if [ ! -f "$sim/done" ]; then
   rm -rf "$sim"
   mkdir -p "$sim"
@@ -51,10 +41,10 @@ if [ ! -f "$sim/done" ]; then
   touch "$sim/done"
 fi
 
-if [ ! -f "$count/done" ] || [ "$(cat "$count/done")" != "$(fingerprint)" ]; then
+make_count() {
   rm -rf "$count"
   mkdir -p "$count"
-  echo "scanning, recognising, deciding and committing (once per telle build) ..." >&2
+  echo "scanning, recognising, deciding and committing (once) ..." >&2
   DB="$count/telle.db"
   "$T" init --package "$PKG" --db "$DB" >/dev/null
   "$T" user add kari --role operator --db "$DB" >/dev/null
@@ -76,18 +66,30 @@ if [ ! -f "$count/done" ] || [ "$(cat "$count/done")" != "$(fingerprint)" ]; the
     done
     "$T" review commit "$batch" --as kari --db "$DB" >/dev/null
   done
-  fingerprint > "$count/done"
-fi
+  touch "$count/done"
+}
+[ -f "$count/done" ] || make_count
 
 cores=$(nproc)
 echo "replay benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), $cores cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 TIMEFORMAT='%R %U %S'
+remade=0
 for threads in 1 "$cores"; do
   set +e
   times=$( { time "$T" replay --db "$count/telle.db" --threads "$threads" \
                > "$cache/report-$threads.txt" 2>&1; } 2>&1 )
   status=$?
   set -e
+  if [ "$status" = 1 ] && [ "$remade" = 0 ] && [ "$threads" = 1 ]; then
+    echo "the cached count's records are not what this recognition writes; making it again" >&2
+    make_count
+    remade=1
+    set +e
+    times=$( { time "$T" replay --db "$count/telle.db" --threads "$threads" \
+                 > "$cache/report-$threads.txt" 2>&1; } 2>&1 )
+    status=$?
+    set -e
+  fi
   checked=$(sed -n 's/^sheets checked \([0-9]*\):.*/\1/p' "$cache/report-$threads.txt")
   verdict=$(tail -1 "$cache/report-$threads.txt")
   awk -v n="$checked" -v t="$times" -v th="$threads" -v st="$status" -v cores="$cores" \
