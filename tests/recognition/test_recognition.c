@@ -5,6 +5,7 @@
 #include "core/package.h"
 #include "recognition/recognition.h"
 #include "tests/recognition/ballot_draw.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -18,7 +19,7 @@ static rec_engine *engine;
 static void setup(void)
 {
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/samples/package", getenv("TELLE_SOURCE_DIR"));
+    snprintf(dir, sizeof dir, "%s/samples/package", tu_env("TELLE_SOURCE_DIR"));
     ck_assert_msg(pkg_load(&pkg, dir) == 0, "%s", err_message());
     ck_assert_msg(rec_engine_new(&engine, pkg, NULL) == 0, "%s", err_message());
 }
@@ -467,9 +468,5 @@ int main(void)
     tcase_add_test(tc, unreadable_missing_side_and_double_feed);
     tcase_add_test(tc, records_are_deterministic);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_suite_run(s);
 }

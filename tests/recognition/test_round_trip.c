@@ -8,6 +8,8 @@
  * always run; the devset (../shared/devset, another generator) runs when it
  * is present beside the project. Also checks that the records are the same
  * byte for byte with one and with two threads. */
+#include "testutil.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdbool.h>
@@ -15,30 +17,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static char *run_interpret(const char *package, const char *batches_glob, int threads)
 {
-    char out[] = "/tmp/telle-rt-XXXXXX";
-    int fd = mkstemp(out);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s' interpret --package '%s' --threads %d --out '%s' %s",
-             getenv("TELLE_BIN"), package, threads, out, batches_glob);
-    int st = system(cmd);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "telle interpret failed: %s", cmd);
-    FILE *f = fopen(out, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    ck_assert_int_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    remove(out);
+    char *dir = tu_tmpdir("rt"), *log = NULL;
+    int rc = tu_telle(&log, NULL, NULL,
+                      "interpret --package '%s' --threads %d --out '%s/r.jsonl' %s", package,
+                      threads, dir, batches_glob);
+    ck_assert_msg(rc == 0, "telle interpret failed (exit %d): %s", rc, log);
+    char *text = tu_file_read(NULL, "%s/r.jsonl", dir);
+    free(log);
+    ck_assert_int_eq(tu_rmtree(dir), 0);
+    free(dir);
     return text;
 }
 
@@ -149,7 +139,7 @@ static void round_trip(const char *package, const char *batches, const char *tru
 START_TEST(sample_batches_against_their_truth)
 {
     char package[4096], batches[4096], truth[4096];
-    const char *src = getenv("TELLE_SOURCE_DIR");
+    const char *src = tu_env("TELLE_SOURCE_DIR");
     snprintf(package, sizeof package, "%s/samples/package", src);
     snprintf(batches, sizeof batches, "'%s/samples/batches/'*.tif", src);
     snprintf(truth, sizeof truth, "%s/samples/batches/truth.jsonl", src);
@@ -160,7 +150,7 @@ END_TEST
 START_TEST(devset_against_its_truth)
 {
     char package[4096], batches[4096], truth[4096];
-    const char *src = getenv("TELLE_SOURCE_DIR");
+    const char *src = tu_env("TELLE_SOURCE_DIR");
     snprintf(truth, sizeof truth, "%s/../shared/devset/truth.jsonl", src);
     struct stat st;
     if (stat(truth, &st) != 0) {
@@ -181,9 +171,5 @@ int main(void)
     tcase_add_test(tc, sample_batches_against_their_truth);
     tcase_add_test(tc, devset_against_its_truth);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_suite_run(s);
 }
