@@ -101,8 +101,8 @@ int main(int argc, char **argv)
     }
     if (!getenv("TELLE_BUILD_DIR"))
         setenv("TELLE_BUILD_DIR", ".", 1);
-    tu_sane_env();
-    char *dir = tu_tmpdir();
+    scan_tu_sane_env();
+    char *dir = tu_tmpdir("scan");
     char path[1024], dev[1100];
     snprintf(path, sizeof path, "%s/bench.tif", dir);
     iio_tiff_writer *tw = NULL;

@@ -3,8 +3,8 @@
 #include "scan_testutil.h"
 
 #include "core/image_io.h"
+#include "samples/code128.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +21,16 @@ static void fill(img *im, int x0, int y0, int w, int h)
     }
 }
 
-img *tu_page_new(int sheet, int side)
+img *scan_tu_page_new(int sheet, int side)
 {
     img *im = NULL;
-    if (img_new(&im, TU_PAGE_W, TU_PAGE_H, 1, 1) != 0)
+    if (img_new(&im, SCAN_TU_PAGE_W, SCAN_TU_PAGE_H, 1, 1) != 0)
         return NULL;
     img_set_dpi(im, 300, 300);
-    fill(im, 0, 0, TU_PAGE_W, 4);
-    fill(im, 0, TU_PAGE_H - 4, TU_PAGE_W, 4);
-    fill(im, 0, 0, 4, TU_PAGE_H);
-    fill(im, TU_PAGE_W - 4, 0, 4, TU_PAGE_H);
+    fill(im, 0, 0, SCAN_TU_PAGE_W, 4);
+    fill(im, 0, SCAN_TU_PAGE_H - 4, SCAN_TU_PAGE_W, 4);
+    fill(im, 0, 0, 4, SCAN_TU_PAGE_H);
+    fill(im, SCAN_TU_PAGE_W - 4, 0, 4, SCAN_TU_PAGE_H);
     unsigned code = (unsigned)sheet << 1 | (unsigned)side;
     for (int b = 0; b < 17; b++)
         if (code >> b & 1)
@@ -38,65 +38,34 @@ img *tu_page_new(int sheet, int side)
     return im;
 }
 
-/* Code 128 symbol widths: bar, space, bar, space, bar, space (106: stop,
- * with its final bar). */
-static const char *const C128[107] = {
-    "212222", "222122", "222221", "121223", "121322", "131222", "122213",
-    "122312", "132212", "221213", "221312", "231212", "112232", "122132",
-    "122231", "113222", "123122", "123221", "223211", "221132", "221231",
-    "213212", "223112", "312131", "311222", "321122", "321221", "312212",
-    "322112", "322211", "212123", "212321", "232121", "111323", "131123",
-    "131321", "112313", "132113", "132311", "211313", "231113", "231311",
-    "112133", "112331", "132131", "113123", "113321", "133121", "313121",
-    "211331", "231131", "213113", "213311", "213131", "311123", "311321",
-    "331121", "312113", "312311", "332111", "314111", "221411", "431111",
-    "111224", "111422", "121124", "121421", "141122", "141221", "112214",
-    "112412", "122114", "122411", "142112", "142211", "241211", "221114",
-    "413111", "241112", "134111", "111242", "121142", "121241", "114212",
-    "124112", "124211", "411212", "421112", "421211", "212141", "214121",
-    "412121", "111143", "111341", "131141", "114113", "114311", "411113",
-    "411311", "113141", "114131", "311141", "411131", "211412", "211214",
-    "211232", "2331112"};
-
-static int draw_symbol(img *im, int x, int y, int h, int m, int code)
+img *scan_tu_label_page_new(const char *text, int w, int h, int module_px)
 {
-    const char *w = C128[code];
-    for (int i = 0; w[i]; i++) {
-        int n = (w[i] - '0') * m;
-        if (i % 2 == 0)
-            fill(im, x, y, n, h);
-        x += n;
-    }
-    return x;
-}
-
-img *tu_label_page_new(const char *text, int w, int h, int module_px)
-{
+    unsigned char widths[6 * 80 + 8];
+    int n = 0;
+    if (smp_code128_modules(widths, (int)sizeof widths, &n, text) != 0)
+        return NULL;
     img *im = NULL;
     if (img_new(&im, w, h, 1, 1) != 0)
         return NULL;
     img_set_dpi(im, 300, 300);
     int x = 20 * module_px, y = 40, bh = 120;
-    x = draw_symbol(im, x, y, bh, module_px, 104); /* start B */
-    int sum = 104;
-    for (int i = 0; text[i]; i++) {
-        int v = text[i] - 32;
-        sum += v * (i + 1);
-        x = draw_symbol(im, x, y, bh, module_px, v);
+    for (int i = 0; i < n; i++) {
+        int ew = widths[i] * module_px;
+        if (i % 2 == 0) /* bars at even positions, spaces between */
+            fill(im, x, y, ew, bh);
+        x += ew;
     }
-    x = draw_symbol(im, x, y, bh, module_px, sum % 103);
-    draw_symbol(im, x, y, bh, module_px, 106);
     return im;
 }
 
-int tu_write_set(const char *path, int first, int last,
-                 char (*hashes)[HASH_HEX_LEN + 1])
+int scan_tu_write_set(const char *path, int first, int last,
+                      char (*hashes)[HASH_HEX_LEN + 1])
 {
     iio_tiff_writer *w = NULL;
     int rc = iio_tiff_writer_open(&w, path);
     for (int s = first; s <= last && rc == 0; s++)
         for (int side = 0; side < 2 && rc == 0; side++) {
-            img *p = tu_page_new(s, side);
+            img *p = scan_tu_page_new(s, side);
             if (!p) {
                 rc = -1;
                 break;
@@ -110,40 +79,7 @@ int tu_write_set(const char *path, int first, int last,
     return rc ? rc : crc;
 }
 
-char *tu_tmpdir(void)
-{
-    /* tmpfs when there is one: fsync is free there, which keeps the suites
-     * fast; the archive's crash safety against kill -9 does not depend on
-     * fsync reaching a disk. */
-    const char *base = getenv("TMPDIR");
-    if (!base || !*base)
-        base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    char tmpl[512];
-    snprintf(tmpl, sizeof tmpl, "%s/telle-scan-XXXXXX", base);
-    char *d = mkdtemp(tmpl);
-    return d ? strdup(d) : NULL;
-}
-
-void tu_rmtree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d) {
-        unlink(path);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char sub[2048];
-        snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-        tu_rmtree(sub);
-    }
-    closedir(d);
-    rmdir(path);
-}
-
-void tu_sane_env(void)
+void scan_tu_sane_env(void)
 {
     const char *b = getenv("TELLE_BUILD_DIR");
     char v[1024];
@@ -161,7 +97,7 @@ static int spawn(const char *const *argv, const char *sane_opts, int errfd)
     pid_t pid = fork();
     if (pid != 0)
         return (int)pid;
-    tu_sane_env();
+    scan_tu_sane_env();
     if (sane_opts)
         setenv("TELLE_SANE_OPTIONS", sane_opts, 1);
     else
@@ -179,8 +115,8 @@ static int spawn(const char *const *argv, const char *sane_opts, int errfd)
     _exit(127);
 }
 
-int tu_run_telle(const char *const *argv, const char *sane_opts, char *err,
-                 size_t errcap)
+int scan_tu_run_telle(const char *const *argv, const char *sane_opts, char *err,
+                      size_t errcap)
 {
     FILE *tf = tmpfile();
     if (!tf)
@@ -200,7 +136,7 @@ int tu_run_telle(const char *const *argv, const char *sane_opts, char *err,
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-int tu_spawn_telle(const char *const *argv, const char *sane_opts)
+int scan_tu_spawn_telle(const char *const *argv, const char *sane_opts)
 {
     return spawn(argv, sane_opts, -1);
 }

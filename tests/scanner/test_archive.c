@@ -7,6 +7,7 @@
 #include "core/hash.h"
 #include "core/image_io.h"
 #include "scanner/archive.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -20,46 +21,27 @@ static const scan_batch_meta META = {"KS", "0001", "VO", "0001-VO-01"};
 static void add_sheet(scan_archive *a, int sheet, int pattern)
 {
     for (int side = 0; side < 2; side++) {
-        img *p = tu_page_new(pattern, side);
+        img *p = scan_tu_page_new(pattern, side);
         ck_assert_msg(scan_archive_page_add(NULL, a, sheet, side, p) == 0,
                       "%s", err_message());
         img_free(p);
     }
 }
 
-static bool exists(const char *dir, const char *name)
+/* Appends text to dir/name, as a write cut short by a kill leaves it. */
+static void append_file(const char *dir, const char *name, const char *text)
 {
     char p[2048];
     snprintf(p, sizeof p, "%s/%s", dir, name);
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
-static void write_file(const char *dir, const char *name, const char *text,
-                       const char *mode)
-{
-    char p[2048];
-    snprintf(p, sizeof p, "%s/%s", dir, name);
-    FILE *f = fopen(p, mode);
+    FILE *f = fopen(p, "a");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     fclose(f);
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    static char buf[1 << 16];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
-
 START_TEST(torn_line_dropped_and_leftovers_cleaned)
 {
-    char *root = tu_tmpdir();
+    char *root = tu_tmpdir("scan");
     scan_archive *a = NULL;
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_CREATE,
                                        "test"), 0);
@@ -71,10 +53,9 @@ START_TEST(torn_line_dropped_and_leftovers_cleaned)
 
     /* What a kill leaves: a half-written temp file, a renamed page whose
      * journal line never came, and half a journal line. */
-    write_file(bdir, "p000007.tif.tmp", "II*\0garbage", "w");
-    write_file(bdir, "p000007.tif", "II*\0garbage", "w");
-    write_file(bdir, "journal.jsonl", "{\"type\":\"page\",\"sheet\":4,\"si",
-               "a");
+    tu_file_write("II*\0garbage", "%s/p000007.tif.tmp", bdir);
+    tu_file_write("II*\0garbage", "%s/p000007.tif", bdir);
+    append_file(bdir, "journal.jsonl", "{\"type\":\"page\",\"sheet\":4,\"si");
 
     /* Read-only: the torn line is seen and ignored, nothing is touched. */
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 0, SCAN_ARCHIVE_READ,
@@ -82,14 +63,14 @@ START_TEST(torn_line_dropped_and_leftovers_cleaned)
     ck_assert_int_eq(scan_archive_torn(a), 1);
     ck_assert_int_eq(scan_archive_next_sheet(a), 4);
     scan_archive_close(a);
-    ck_assert(exists(bdir, "p000007.tif.tmp"));
+    ck_assert(tu_file_exists("%s/p000007.tif.tmp", bdir));
 
     /* Resuming drops the torn line and deletes the leftovers. */
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_RESUME,
                                        "test"), 0);
     ck_assert_int_eq(scan_archive_torn(a), 1);
-    ck_assert(!exists(bdir, "p000007.tif.tmp"));
-    ck_assert(!exists(bdir, "p000007.tif"));
+    ck_assert(!tu_file_exists("%s/p000007.tif.tmp", bdir));
+    ck_assert(!tu_file_exists("%s/p000007.tif", bdir));
     add_sheet(a, 4, 4);
     int checked = 0;
     ck_assert_msg(scan_archive_verify(&checked, a, true) == 0, "%s",
@@ -97,15 +78,14 @@ START_TEST(torn_line_dropped_and_leftovers_cleaned)
     ck_assert_int_eq(checked, 8);
     scan_archive_close(a);
 
-    char jp[1100];
-    snprintf(jp, sizeof jp, "%s/journal.jsonl", bdir);
-    const char *j = read_all(jp);
+    char *j = tu_file_read(NULL, "%s/journal.jsonl", bdir);
     ck_assert_ptr_null(strstr(j, "\"si{")); /* the torn bytes are gone */
     ck_assert_int_eq(j[strlen(j) - 1], '\n');
+    free(j);
 
     /* A whole last line that is not JSON (a power cut's zeros) is torn
      * too. */
-    write_file(bdir, "journal.jsonl", "\x01\x02\x03\n", "a");
+    append_file(bdir, "journal.jsonl", "\x01\x02\x03\n");
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_APPEND,
                                        "test"), 0);
     ck_assert_int_eq(scan_archive_torn(a), 1);
@@ -122,7 +102,7 @@ END_TEST
 
 START_TEST(corrupt_middle_line_is_an_error)
 {
-    char *root = tu_tmpdir();
+    char *root = tu_tmpdir("scan");
     scan_archive *a = NULL;
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_CREATE,
                                        "test"), 0);
@@ -150,12 +130,12 @@ END_TEST
 
 START_TEST(create_refuses_existing_and_resume_refeeds_incomplete_sheet)
 {
-    char *root = tu_tmpdir();
+    char *root = tu_tmpdir("scan");
     scan_archive *a = NULL;
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_CREATE,
                                        "test"), 0);
     add_sheet(a, 1, 1);
-    img *p = tu_page_new(2, 0);
+    img *p = scan_tu_page_new(2, 0);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 0, p), 0);
     /* Out of order: sheet 3 before sheet 2's back. */
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 3, 0, p), TELLE_EINVAL);
@@ -212,7 +192,7 @@ END_TEST
 
 START_TEST(double_feed_and_size_checks)
 {
-    char *root = tu_tmpdir();
+    char *root = tu_tmpdir("scan");
     scan_archive *a = NULL;
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_CREATE,
                                        "test"), 0);
@@ -221,11 +201,11 @@ START_TEST(double_feed_and_size_checks)
     scan_archive_records(a, &n0);
 
     img *longp = NULL, *narrow = NULL;
-    ck_assert_int_eq(img_new(&longp, TU_PAGE_W, TU_PAGE_H * 2, 1, 1), 0);
+    ck_assert_int_eq(img_new(&longp, SCAN_TU_PAGE_W, SCAN_TU_PAGE_H * 2, 1, 1), 0);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 0, longp),
                      TELLE_EDOUBLE_FEED);
     ck_assert_ptr_nonnull(strstr(err_message(), "re-feed from sheet 2"));
-    ck_assert_int_eq(img_new(&narrow, TU_PAGE_W / 2, TU_PAGE_H, 1, 1), 0);
+    ck_assert_int_eq(img_new(&narrow, SCAN_TU_PAGE_W / 2, SCAN_TU_PAGE_H, 1, 1), 0);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 0, narrow),
                      TELLE_EFORMAT);
     ck_assert_ptr_nonnull(strstr(err_message(), "unexpected size"));
@@ -233,7 +213,7 @@ START_TEST(double_feed_and_size_checks)
     img_free(narrow);
 
     /* Sheet 2 delivered as an exact copy of sheet 1: refused at its back. */
-    img *f = tu_page_new(1, 0), *b = tu_page_new(1, 1);
+    img *f = scan_tu_page_new(1, 0), *b = scan_tu_page_new(1, 1);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 0, f), 0);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 1, b),
                      TELLE_EDOUBLE_FEED);
@@ -245,12 +225,12 @@ START_TEST(double_feed_and_size_checks)
     ck_assert_uint_eq(n1, n0 + 1); /* only the front got in */
     /* The same front with a different back is a real sheet (two blank
      * ballots may share a side). */
-    img *b2 = tu_page_new(2, 1);
+    img *b2 = scan_tu_page_new(2, 1);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 2, 1, b2), 0);
     img_free(b2);
     ck_assert_int_eq(scan_archive_sheets(a), 2);
     /* A back that is its own front again: the same image twice. */
-    img *f3 = tu_page_new(3, 0);
+    img *f3 = scan_tu_page_new(3, 0);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 3, 0, f3), 0);
     ck_assert_int_eq(scan_archive_page_add(NULL, a, 3, 1, f3),
                      TELLE_EDOUBLE_FEED);
@@ -264,13 +244,13 @@ END_TEST
 
 START_TEST(verify_finds_a_changed_file)
 {
-    char *root = tu_tmpdir();
+    char *root = tu_tmpdir("scan");
     scan_archive *a = NULL;
     ck_assert_int_eq(scan_archive_open(&a, root, &META, 2, SCAN_ARCHIVE_CREATE,
                                        "test"), 0);
     add_sheet(a, 1, 1);
     scan_archive_record rec;
-    img *p = tu_page_new(2, 0);
+    img *p = scan_tu_page_new(2, 0);
     ck_assert_int_eq(scan_archive_page_add(&rec, a, 2, 0, p), 0);
     char want[HASH_HEX_LEN + 1];
     hash_sha256_pixels(want, p);
@@ -316,7 +296,7 @@ START_TEST(label_text_parsed_and_checked)
     ck_assert_int_eq(scan_label_parse(&m, "HELLO;election=KS"),
                      TELLE_EFORMAT);
     /* A page without a barcode has no label; a ballot page is not one. */
-    img *p = tu_page_new(5, 0);
+    img *p = scan_tu_page_new(5, 0);
     bool found = true;
     ck_assert_int_eq(scan_label_read(&m, &found, p), 0);
     ck_assert(!found);
@@ -326,31 +306,31 @@ END_TEST
 
 START_TEST(import_twice_adds_nothing)
 {
-    char *dir = tu_tmpdir();
+    char *dir = tu_tmpdir("scan");
     char tif[1100], png1[1100], png2[1100], root[1100], err[4096];
     snprintf(tif, sizeof tif, "%s/batch.tif", dir);
     snprintf(png1, sizeof png1, "%s/s11-a.png", dir);
     snprintf(png2, sizeof png2, "%s/s11-b.png", dir);
     snprintf(root, sizeof root, "%s/archive", dir);
-    ck_assert_int_eq(tu_write_set(tif, 1, 10, NULL), 0);
-    img *p = tu_page_new(11, 0);
+    ck_assert_int_eq(scan_tu_write_set(tif, 1, 10, NULL), 0);
+    img *p = scan_tu_page_new(11, 0);
     ck_assert_int_eq(iio_png_write(png1, p), 0);
     img_free(p);
-    p = tu_page_new(11, 1);
+    p = scan_tu_page_new(11, 1);
     ck_assert_int_eq(iio_png_write(png2, p), 0);
     img_free(p);
 
     const char *argv[] = {"import", "--duplex", "--archive", root,
                           "--election", "KS", "--krets", "0001", "--category",
                           "VO", "--batch", "imp", tif, png1, png2, NULL};
-    int rc = tu_run_telle(argv, NULL, err, sizeof err);
+    int rc = scan_tu_run_telle(argv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "11 sheets added"));
     char jp[1200], h1[HASH_HEX_LEN + 1], h2[HASH_HEX_LEN + 1];
     snprintf(jp, sizeof jp, "%s/imp/journal.jsonl", root);
     ck_assert_int_eq(hash_sha256_file(h1, jp), 0);
 
-    rc = tu_run_telle(argv, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(argv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0, "%s", err);
     ck_assert_ptr_nonnull(strstr(err, "0 sheets added, 11 already"));
     ck_assert_int_eq(hash_sha256_file(h2, jp), 0);
@@ -361,10 +341,10 @@ START_TEST(import_twice_adds_nothing)
     const char *fargv[] = {"import", "--duplex", "--archive", root,
                            "--election", "KS", "--krets", "0001",
                            "--category", "VO", "--batch", "imp2", dir, NULL};
-    rc = tu_run_telle(fargv, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(fargv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0 && strstr(err, "11 sheets added"), "%s", err);
     fargv[11] = "imp";
-    rc = tu_run_telle(fargv, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(fargv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0 && strstr(err, "0 sheets added"), "%s", err);
     ck_assert_int_eq(hash_sha256_file(h2, jp), 0);
     ck_assert_str_eq(h1, h2);
@@ -372,14 +352,14 @@ START_TEST(import_twice_adds_nothing)
     /* The same checks as scanning: a page twice as long is a double feed,
      * and nothing of that file is taken. */
     img *longp = NULL;
-    ck_assert_int_eq(img_new(&longp, TU_PAGE_W, TU_PAGE_H * 2, 1, 1), 0);
+    ck_assert_int_eq(img_new(&longp, SCAN_TU_PAGE_W, SCAN_TU_PAGE_H * 2, 1, 1), 0);
     snprintf(png1, sizeof png1, "%s/long.png", dir);
     ck_assert_int_eq(iio_png_write(png1, longp), 0);
     img_free(longp);
     argv[12] = png1;
     argv[13] = png2;
     argv[14] = NULL;
-    rc = tu_run_telle(argv, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(argv, NULL, err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "DOUBLE_FEED"), "%s", err);
 
     scan_batch_meta m = {"KS", "0001", "VO", "imp"};
@@ -407,9 +387,5 @@ int main(void)
     tcase_add_test(tc, label_text_parsed_and_checked);
     tcase_add_test(tc, import_twice_adds_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_suite_run(s);
 }

@@ -7,6 +7,7 @@
 #include "core/image_io.h"
 #include "scanner/archive.h"
 #include "scanner/capture.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -27,10 +28,10 @@ static char g_hashes[NSHEETS * 2][HASH_HEX_LEN + 1];
 static char *set_path(char *dir_out)
 {
     static char path[1024];
-    char *dir = tu_tmpdir();
+    char *dir = tu_tmpdir("scan");
     ck_assert_ptr_nonnull(dir);
     snprintf(path, sizeof path, "%s/set.tif", dir);
-    ck_assert_int_eq(tu_write_set(path, 1, NSHEETS, g_hashes), 0);
+    ck_assert_int_eq(scan_tu_write_set(path, 1, NSHEETS, g_hashes), 0);
     if (dir_out)
         strcpy(dir_out, dir);
     free(dir);
@@ -102,7 +103,7 @@ static int next_sheet(const char *root, const char *batch)
 
 START_TEST(backend_through_dll_feeds_duplex_sheets)
 {
-    tu_sane_env();
+    scan_tu_sane_env();
     char dir[1024];
     const char *set = set_path(dir);
     char name[1200];
@@ -144,15 +145,15 @@ START_TEST(backend_through_dll_feeds_duplex_sheets)
     ck_assert_int_eq(scan_device_configure(d, &o), 0);
     img *page = NULL;
     ck_assert_int_eq(scan_device_page_read(&page, d), 0);
-    ck_assert_int_eq(img_height(page), TU_PAGE_H);
+    ck_assert_int_eq(img_height(page), SCAN_TU_PAGE_H);
     img_free(page);
     ck_assert_int_eq(scan_device_page_read(&page, d), 0);
     img_free(page);
     ck_assert_int_eq(scan_device_page_read(&page, d), 0);
-    ck_assert_int_eq(img_height(page), TU_PAGE_H / 2);
-    ck_assert_int_eq(img_width(page), TU_PAGE_W);
-    img *want = tu_page_new(2, 0);
-    for (int y = 0; y < TU_PAGE_H / 2; y++)
+    ck_assert_int_eq(img_height(page), SCAN_TU_PAGE_H / 2);
+    ck_assert_int_eq(img_width(page), SCAN_TU_PAGE_W);
+    img *want = scan_tu_page_new(2, 0);
+    for (int y = 0; y < SCAN_TU_PAGE_H / 2; y++)
         ck_assert_int_eq(memcmp(img_row(page, y), img_row(want, y),
                                 img_stride(want)), 0);
     img_free(want);
@@ -166,7 +167,7 @@ START_TEST(backend_through_dll_feeds_duplex_sheets)
     ck_assert_ptr_nonnull(strstr(scan_device_settings(d), "ADF Front"));
     ck_assert_int_eq(scan_device_page_read(&page, d), 0);
     ck_assert_int_eq(img_depth(page), 8);
-    ck_assert_int_eq(img_width(page), TU_PAGE_W);
+    ck_assert_int_eq(img_width(page), SCAN_TU_PAGE_W);
     ck_assert_int_eq(img_row(page, 1)[1], 0);      /* frame: black */
     ck_assert_int_eq(img_row(page, 100)[100], 255); /* paper: white */
     img_free(page);
@@ -200,7 +201,7 @@ const char *__lsan_default_suppressions(void)
 
 START_TEST(sane_test_backend_adf_and_jammed)
 {
-    tu_sane_env();
+    scan_tu_sane_env();
     ck_assert_int_eq(scan_sane_init(), 0);
     scan_device *d = NULL;
     ck_assert_msg(scan_device_open(&d, "test:0") == 0, "%s", err_message());
@@ -269,24 +270,24 @@ START_TEST(two_hundred_sheets_jam_cover_resume)
                           root, "--election", "KS", "--krets", "0001",
                           "--category", "VO", "--batch", "0001-VO-01", NULL,
                           NULL};
-    int rc = tu_run_telle(argv, "jam=57,cover=130", err, sizeof err);
+    int rc = scan_tu_run_telle(argv, "jam=57,cover=130", err, sizeof err);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
     ck_assert_msg(strstr(err, "JAMMED") && strstr(err, "re-feed from sheet "
                                                         "57"), "%s", err);
     ck_assert_int_eq(next_sheet(root, "0001-VO-01"), 57);
 
     /* Starting the batch again without --resume is refused. */
-    rc = tu_run_telle(argv, "first=57", err, sizeof err);
+    rc = scan_tu_run_telle(argv, "first=57", err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "--resume"), "%s", err);
 
     argv[14] = "--resume";
-    rc = tu_run_telle(argv, "first=57,cover=130", err, sizeof err);
+    rc = scan_tu_run_telle(argv, "first=57,cover=130", err, sizeof err);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
     ck_assert_msg(strstr(err, "COVER_OPEN") &&
                   strstr(err, "re-feed from sheet 130"), "%s", err);
     ck_assert_int_eq(next_sheet(root, "0001-VO-01"), 130);
 
-    rc = tu_run_telle(argv, "first=130", err, sizeof err);
+    rc = scan_tu_run_telle(argv, "first=130", err, sizeof err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     assert_batch_complete(root, "0001-VO-01");
     tu_rmtree(dir);
@@ -319,7 +320,7 @@ START_TEST(kill9_during_batch_then_resume)
     /* A slow scanner (4 ms a page, 1.6 s for the batch) so the kill lands
      * mid-batch even on a loaded machine; the line count varies the
      * moment: between pages, mid-write, mid-fsync. */
-    int pid = tu_spawn_telle(argv, "delay_ms=4");
+    int pid = scan_tu_spawn_telle(argv, "delay_ms=4");
     ck_assert_int_gt(pid, 0);
     int target = 90 + (int)(time(NULL) % 50);
     for (int i = 0; i < 20000 && journal_lines(journal) < target; i++) {
@@ -337,7 +338,7 @@ START_TEST(kill9_during_batch_then_resume)
     argv[14] = "--resume";
     char opts[64];
     snprintf(opts, sizeof opts, "first=%d", next);
-    int rc = tu_run_telle(argv, opts, err, sizeof err);
+    int rc = scan_tu_run_telle(argv, opts, err, sizeof err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     char want[64];
     snprintf(want, sizeof want, "feed from sheet %d", next);
@@ -359,33 +360,33 @@ END_TEST
 START_TEST(double_feed_and_empty_feeder_mid_sheet)
 {
     char dir[1024], root[1100], dev[1200], err[4096];
-    char *d = tu_tmpdir();
+    char *d = tu_tmpdir("scan");
     strcpy(dir, d);
     free(d);
     char set[1100];
     snprintf(set, sizeof set, "%s/small.tif", dir);
-    ck_assert_int_eq(tu_write_set(set, 1, 12, NULL), 0);
+    ck_assert_int_eq(scan_tu_write_set(set, 1, 12, NULL), 0);
     snprintf(root, sizeof root, "%s/archive", dir);
     snprintf(dev, sizeof dev, "telle:%s", set);
     const char *argv[] = {"scan", "--device", dev, "--duplex", "--archive",
                           root, "--election", "KS", "--krets", "0001",
                           "--category", "VO", "--batch", "b", NULL, NULL};
     /* Two sheets through as one: a page twice as long. */
-    int rc = tu_run_telle(argv, "double=3", err, sizeof err);
+    int rc = scan_tu_run_telle(argv, "double=3", err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "DOUBLE_FEED") &&
                   strstr(err, "re-feed from sheet 3"), "%s", err);
     argv[14] = "--resume";
     /* A sheet delivered twice: the same pixels as the one before. */
-    rc = tu_run_telle(argv, "first=3,dup=6", err, sizeof err);
+    rc = scan_tu_run_telle(argv, "first=3,dup=6", err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "DOUBLE_FEED") &&
                   strstr(err, "same as sheet 5"), "%s", err);
     ck_assert_int_eq(next_sheet(root, "b"), 6);
     /* The feeder runs empty between the front and back of sheet 9. */
-    rc = tu_run_telle(argv, "first=6,nodocs=9", err, sizeof err);
+    rc = scan_tu_run_telle(argv, "first=6,nodocs=9", err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "NO_DOCS") &&
                   strstr(err, "re-feed from sheet 9"), "%s", err);
     ck_assert_int_eq(next_sheet(root, "b"), 9);
-    rc = tu_run_telle(argv, "first=9", err, sizeof err);
+    rc = scan_tu_run_telle(argv, "first=9", err, sizeof err);
     ck_assert_msg(rc == 0, "%s", err);
     ck_assert_int_eq(next_sheet(root, "b"), 13);
     tu_rmtree(dir);
@@ -395,13 +396,13 @@ END_TEST
 START_TEST(label_sheet_names_the_batch)
 {
     char dir[1024], root[1100], dev[2200], err[4096], set[1100];
-    char *d = tu_tmpdir();
+    char *d = tu_tmpdir("scan");
     strcpy(dir, d);
     free(d);
     snprintf(root, sizeof root, "%s/archive", dir);
     /* A label sheet (A4 width at 300 dpi, 0.25 mm modules) on top of five
      * sheets. */
-    img *label = tu_label_page_new(
+    img *label = scan_tu_label_page_new(
         "TELLE;election=KS;krets=0001;category=VO;batch=0001-VO-03", 2480,
         900, 3);
     img *blank = NULL;
@@ -413,7 +414,7 @@ START_TEST(label_sheet_names_the_batch)
     ck_assert_int_eq(iio_tiff_writer_add(w, blank, NULL), 0);
     ck_assert_int_eq(iio_tiff_writer_close(w), 0);
     snprintf(set, sizeof set, "%s/1-sheets.tif", dir);
-    ck_assert_int_eq(tu_write_set(set, 1, 5, NULL), 0);
+    ck_assert_int_eq(scan_tu_write_set(set, 1, 5, NULL), 0);
     /* The same label decodes in-process too. */
     scan_batch_meta m;
     bool found = false;
@@ -429,7 +430,7 @@ START_TEST(label_sheet_names_the_batch)
     const char *argv[] = {"scan", "--device", dev, "--duplex", "--archive",
                           root, "--label", NULL, NULL, NULL, NULL, NULL,
                           NULL, NULL, NULL, NULL};
-    int rc = tu_run_telle(argv, NULL, err, sizeof err);
+    int rc = scan_tu_run_telle(argv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     scan_batch_meta want = {"KS", "0001", "VO", "0001-VO-03"};
     scan_archive *a = NULL;
@@ -453,17 +454,17 @@ START_TEST(label_sheet_names_the_batch)
                            "--archive", root, "--election", "KS", "--krets",
                            "0001", "--category", "VO", "--batch",
                            "0001-VO-04", NULL, NULL};
-    rc = tu_run_telle(argv2, "nodocs=3", err, sizeof err);
+    rc = scan_tu_run_telle(argv2, "nodocs=3", err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "NO_DOCS"), "%s", err);
     argv2[2] = dev;
     argv2[14] = "--resume";
-    rc = tu_run_telle(argv2, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(argv2, NULL, err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "label sheet is for batch "
                                          "0001-VO-03"), "%s", err);
     ck_assert_int_eq(next_sheet(root, "0001-VO-04"), 3);
     /* Arguments that contradict the batch are refused too. */
     argv2[9] = "0002";
-    rc = tu_run_telle(argv2, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(argv2, NULL, err, sizeof err);
     ck_assert_msg(rc == 1 && strstr(err, "krets"), "%s", err);
     tu_rmtree(dir);
 }
@@ -473,19 +474,14 @@ START_TEST(faults_from_a_private_sane_config_dir)
 {
     char dir[1024];
     const char *set = set_path(dir);
-    char conf[1100], path[1200];
+    char conf[1100], text[1200];
     snprintf(conf, sizeof conf, "%s/sane.d", dir);
     ck_assert_int_eq(mkdir(conf, 0777), 0);
-    snprintf(path, sizeof path, "%s/dll.conf", conf);
-    FILE *f = fopen(path, "w");
-    fputs("telle\n", f);
-    fclose(f);
-    snprintf(path, sizeof path, "%s/telle.conf", conf);
-    f = fopen(path, "w");
-    fprintf(f, "# faults for this test\ndevice %s\noption jam=3,ioerror=9\n",
-            set);
-    fclose(f);
-    tu_sane_env();
+    tu_file_write("telle\n", "%s/dll.conf", conf);
+    snprintf(text, sizeof text,
+             "# faults for this test\ndevice %s\noption jam=3,ioerror=9\n", set);
+    tu_file_write(text, "%s/telle.conf", conf);
+    scan_tu_sane_env();
     setenv("SANE_CONFIG_DIR", conf, 1);
     unsetenv("TELLE_SANE_OPTIONS");
 
@@ -530,7 +526,7 @@ START_TEST(simulated_sample_batch_with_label)
     /* The bundled sample package, filled and scan-simulated by `telle
      * simulate` (noise, skew, a label sheet at 200 dpi), scanned with
      * --label through the project's backend. */
-    char *dir = tu_tmpdir();
+    char *dir = tu_tmpdir("scan");
     char pkg[1024], out[1100], root[1100], dev[1300], err[4096];
     const char *src = getenv("TELLE_SOURCE_DIR");
     snprintf(pkg, sizeof pkg, "%s/samples/package", src ? src : ".");
@@ -546,7 +542,7 @@ START_TEST(simulated_sample_batch_with_label)
     snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", asan ? asan : "",
              asan && *asan ? ":" : "");
     setenv("ASAN_OPTIONS", opts, 1);
-    int rc = tu_run_telle(sim, NULL, err, sizeof err);
+    int rc = scan_tu_run_telle(sim, NULL, err, sizeof err);
     if (saved)
         setenv("ASAN_OPTIONS", saved, 1);
     else
@@ -558,7 +554,7 @@ START_TEST(simulated_sample_batch_with_label)
     snprintf(dev, sizeof dev, "telle:%s", tif);
     const char *argv[] = {"scan", "--device", dev, "--duplex", "--label",
                           "--archive", root, NULL};
-    rc = tu_run_telle(argv, NULL, err, sizeof err);
+    rc = scan_tu_run_telle(argv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0, "telle scan: %s", err);
 
     /* The label named the batch; every page is the simulated one. */
@@ -608,9 +604,5 @@ int main(void)
     tcase_add_test(tc, faults_from_a_private_sane_config_dir);
     tcase_add_test(tc, simulated_sample_batch_with_label);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_suite_run(s);
 }

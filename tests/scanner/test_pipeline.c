@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "scanner/capture.h"
 #include "scanner/pipeline.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <pthread.h>
@@ -62,12 +63,12 @@ static int on_page(void *ctx, const scan_page *p)
 
 static int run(work_ctx *c, int workers)
 {
-    char *dir = tu_tmpdir();
+    char *dir = tu_tmpdir("scan");
     char set[1024], dev[1100];
     snprintf(set, sizeof set, "%s/set.tif", dir);
-    ck_assert_int_eq(tu_write_set(set, 1, NSHEETS, g_hashes), 0);
+    ck_assert_int_eq(scan_tu_write_set(set, 1, NSHEETS, g_hashes), 0);
     snprintf(dev, sizeof dev, "telle:%s", set);
-    tu_sane_env();
+    scan_tu_sane_env();
     scan_device *d = NULL;
     ck_assert_int_eq(scan_device_open(&d, dev), 0);
     scan_options o = SCAN_OPTIONS_INIT;
@@ -136,9 +137,5 @@ int main(void)
     tcase_add_test(tc, first_failure_returned_rest_still_worked);
     tcase_add_test(tc, refuses_bad_arguments);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return tu_suite_run(s);
 }

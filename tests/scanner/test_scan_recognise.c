@@ -7,6 +7,7 @@
 #include "scan_testutil.h"
 
 #include "scanner/archive.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stddef.h>
@@ -24,30 +25,11 @@ static char g_src[2048], g_device[2300], g_package[2100];
 
 static void setup_paths(void)
 {
-    const char *src = getenv("TELLE_SOURCE_DIR");
-    ck_assert_ptr_nonnull(src);
-    snprintf(g_src, sizeof g_src, "%s", src);
+    snprintf(g_src, sizeof g_src, "%s", tu_env("TELLE_SOURCE_DIR"));
     snprintf(g_device, sizeof g_device,
              "telle:%s/samples/batches/0001-VO-01.tif", g_src);
     snprintf(g_package, sizeof g_package, "%s/samples/package", g_src);
-    tu_sane_env();
-}
-
-/* The whole file, NUL-terminated; *len its size. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *buf = malloc((size_t)n + 1);
-    ck_assert_ptr_nonnull(buf);
-    ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    scan_tu_sane_env();
 }
 
 static int count_lines(const char *text)
@@ -83,7 +65,7 @@ static int interpret_archive(const char *batch_dir, const char *out)
     }
     argv[k] = NULL;
     char err[4096];
-    int rc = tu_run_telle(argv, NULL, err, sizeof err);
+    int rc = scan_tu_run_telle(argv, NULL, err, sizeof err);
     ck_assert_msg(rc == 0, "telle interpret: %s", err);
     free(paths);
     free(argv);
@@ -120,8 +102,8 @@ static char *check_records(const char *dir)
     snprintf(interp, sizeof interp, "%s/interpret.jsonl", dir);
     interpret_archive(batch_dir, interp);
     size_t nr = 0, ni = 0;
-    char *rec = slurp(rec_path, &nr);
-    char *want = slurp(interp, &ni);
+    char *rec = tu_file_read(&nr, "%s", rec_path);
+    char *want = tu_file_read(&ni, "%s", interp);
     ck_assert_int_eq(count_lines(want), SAMPLE_SHEETS);
     ck_assert_msg(nr == ni && memcmp(rec, want, nr) == 0,
                   "records.jsonl (%zu bytes, %d lines) differs from telle "
@@ -169,8 +151,8 @@ static void scan_into(const char *dir, const char *sane_opts, bool resume,
                                  g_package, "--threads", threads,
                                  "--resume", NULL};
     char err[8192];
-    int rc = tu_run_telle(resume ? resume_args : label_args, sane_opts, err,
-                          sizeof err);
+    int rc = scan_tu_run_telle(resume ? resume_args : label_args, sane_opts, err,
+                               sizeof err);
     ck_assert_msg(rc == want_rc, "telle scan exit %d, wanted %d: %s", rc,
                   want_rc, err);
 }
@@ -178,7 +160,7 @@ static void scan_into(const char *dir, const char *sane_opts, bool resume,
 START_TEST(records_equal_interpret_also_after_jam_and_resume)
 {
     setup_paths();
-    char *dir = tu_tmpdir();
+    char *dir = tu_tmpdir("scan");
     ck_assert_ptr_nonnull(dir);
     /* one uninterrupted run: its records are telle interpret's */
     scan_into(dir, NULL, false, 0, "1");
@@ -192,7 +174,7 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
     /* backend sheet 7 is batch sheet 6 (the label is the first) */
     scan_into(dir, "jam=7", false, 1, "2");
     size_t n = 0;
-    char *part = slurp(rec_path, &n);
+    char *part = tu_file_read(&n, "%s", rec_path);
     ck_assert_int_eq(count_lines(part), 5);
     ck_assert_int_eq(memcmp(part, clean, n), 0);
     /* a run killed while appending sheet 5's record: cut the file inside
@@ -213,7 +195,7 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
 
     /* a second resume with an empty feeder reads nothing again */
     scan_into(dir, "first=18", true, 0, "2");
-    char *again = slurp(rec_path, &n);
+    char *again = tu_file_read(&n, "%s", rec_path);
     ck_assert_msg(strcmp(again, clean) == 0, "a second resume changed the records");
 
     /* kill -9 of a slow scan in the middle of the batch, judged by the
@@ -224,7 +206,7 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
     const char *argv[] = {"scan", "--device", g_device, "--duplex",
                           "--label", "--archive", archive, "--package",
                           g_package, "--threads", "1", NULL};
-    int pid = tu_spawn_telle(argv, "delay_ms=120");
+    int pid = scan_tu_spawn_telle(argv, "delay_ms=120");
     ck_assert_int_gt(pid, 0);
     char journal[2400];
     snprintf(journal, sizeof journal, "%s/0001-VO-01/journal.jsonl", archive);
@@ -236,7 +218,7 @@ START_TEST(records_equal_interpret_also_after_jam_and_resume)
         FILE *jf = fopen(journal, "rb");
         if (jf) {
             fclose(jf);
-            char *jt = slurp(journal, &jn);
+            char *jt = tu_file_read(&jn, "%s", journal);
             int lines = count_lines(jt);
             free(jt);
             if (lines >= target_pages)
@@ -286,9 +268,5 @@ int main(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, records_equal_interpret_also_after_jam_and_resume);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(s);
 }
