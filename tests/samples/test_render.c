@@ -5,6 +5,7 @@
 #include "core/package.h"
 #include "samples/model.h"
 #include "samples/render.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -13,43 +14,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char tmp_dir[256];
-static char src_dir[1024];
+static char *tmp_dir;
+static const char *src_dir;
 
 static void render_setup(void)
 {
-    const char *s = getenv("TELLE_SOURCE_DIR");
-    snprintf(src_dir, sizeof src_dir, "%s", s ? s : ".");
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/telle-test-render-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    src_dir = tu_env("TELLE_SOURCE_DIR");
+    tmp_dir = tu_tmpdir("test-render");
 }
 
 static void render_teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
+    ck_assert_int_eq(tu_rmtree(tmp_dir), 0);
+    free(tmp_dir);
 }
 
 static int render_rc = -1;
@@ -228,13 +205,9 @@ START_TEST(bundled_sample_package_is_what_the_renderer_makes)
 {
     pkg_package *pkg = render_sample(0);
     pkg_free(pkg);
-    char a[1400], b[1400];
     size_t la = 0, lb = 0;
-    snprintf(a, sizeof a, "%s/election.json", tmp_dir);
-    snprintf(b, sizeof b, "%s/samples/package/election.json", src_dir);
-    char *x = slurp(a, &la), *y = slurp(b, &lb);
-    ck_assert_ptr_nonnull(x);
-    ck_assert_ptr_nonnull(y);
+    char *x = tu_file_read(&la, "%s/election.json", tmp_dir);
+    char *y = tu_file_read(&lb, "%s/samples/package/election.json", src_dir);
     ck_assert_msg(la == lb && memcmp(x, y, la) == 0,
                   "samples/package/election.json is stale: run telle "
                   "ballots render --package samples/package-lists.json "
@@ -386,9 +359,5 @@ static Suite *render_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(render_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(render_suite());
 }

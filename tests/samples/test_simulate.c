@@ -6,6 +6,7 @@
 #include "samples/code128.h"
 #include "samples/render.h"
 #include "samples/simulate.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <jansson.h>
@@ -16,43 +17,20 @@
 #include <unistd.h>
 #include <zbar.h>
 
-static char tmp_dir[256];
+static char *tmp_dir;
 static char pkg_dir[1100];
 
 static void sim_setup(void)
 {
-    const char *s = getenv("TELLE_SOURCE_DIR");
-    snprintf(pkg_dir, sizeof pkg_dir, "%s/samples/package", s ? s : ".");
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/telle-test-sim-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+    snprintf(pkg_dir, sizeof pkg_dir, "%s/samples/package",
+             tu_env("TELLE_SOURCE_DIR"));
+    tmp_dir = tu_tmpdir("test-sim");
 }
 
 static void sim_teardown(void)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
+    ck_assert_int_eq(tu_rmtree(tmp_dir), 0);
+    free(tmp_dir);
 }
 
 static void simulate(const char *sub, int sheets, uint64_t seed,
@@ -71,8 +49,8 @@ static void simulate(const char *sub, int sheets, uint64_t seed,
 static int same_file(const char *a, const char *b)
 {
     size_t la = 0, lb = 0;
-    char *x = slurp(a, &la), *y = slurp(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    char *x = tu_file_read(&la, "%s", a), *y = tu_file_read(&lb, "%s", b);
+    int same = la == lb && memcmp(x, y, la) == 0;
     free(x);
     free(y);
     return same;
@@ -488,9 +466,5 @@ static Suite *sim_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sim_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return tu_suite_run(sim_suite());
 }

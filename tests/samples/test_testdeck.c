@@ -3,13 +3,13 @@
  * `telle interpret` and checked (0 differences, exit 0); then one record
  * (or the expectation) is changed in the files and exactly that difference
  * must be reported, with exit 1. */
+#include "testutil.h"
+
 #include <check.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 /* 20 ballots keep the suite fast (also under ASan). Seed 3 gives a deck
  * with clean ballots, personal votes, write-ins, writing outside the fields,
@@ -17,29 +17,21 @@
 #define DECK_BALLOTS 20
 #define DECK_SEED 3
 
-static char tmp_dir[] = "/tmp/telle-deck-XXXXXX";
+static char *tmp_dir;
 
-/* Runs cmd; *out gets its stdout (caller frees); returns the exit status. */
+/* Runs cmd; *out gets its stdout (caller frees); returns the exit status.
+ * Its stderr goes to the test's log. */
 static int run(char **out, const char *cmd)
 {
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-        len += got;
-        if (len + 1 >= cap)
-            buf = realloc(buf, cap *= 2);
-    }
-    buf[len] = '\0';
-    int st = pclose(p);
-    ck_assert_msg(WIFEXITED(st), "%s did not exit", cmd);
+    char *o = NULL, *e = NULL;
+    int rc = tu_sh(&o, &e, NULL, "%s", cmd);
+    fputs(e, stderr);
+    free(e);
     if (out)
-        *out = buf;
+        *out = o;
     else
-        free(buf);
-    return WEXITSTATUS(st);
+        free(o);
+    return rc;
 }
 
 static void make_deck(const char *dir, int ballots, int seed)
@@ -48,14 +40,14 @@ static void make_deck(const char *dir, int ballots, int seed)
     snprintf(cmd, sizeof cmd,
              "'%s' testdeck make --package '%s/samples/package' --out '%s' --ballots %d "
              "--seed %d",
-             getenv("TELLE_BIN"), getenv("TELLE_SOURCE_DIR"), dir, ballots, seed);
+             tu_env("TELLE_BIN"), tu_env("TELLE_SOURCE_DIR"), dir, ballots, seed);
     ck_assert_int_eq(run(NULL, cmd), 0);
 }
 
 static int check_deck(char **out, const char *deck, const char *records)
 {
     char cmd[16384];
-    snprintf(cmd, sizeof cmd, "'%s' testdeck check --deck '%s' '%s'", getenv("TELLE_BIN"),
+    snprintf(cmd, sizeof cmd, "'%s' testdeck check --deck '%s' '%s'", tu_env("TELLE_BIN"),
              deck, records);
     return run(out, cmd);
 }
@@ -193,7 +185,7 @@ START_TEST(deck_made_read_checked)
     snprintf(cmd, sizeof cmd,
              "'%s' interpret --package '%s/samples/package' --threads 2 --out '%s' "
              "'%s/0001-VO-01.tif'",
-             getenv("TELLE_BIN"), getenv("TELLE_SOURCE_DIR"), records, deck);
+             tu_env("TELLE_BIN"), tu_env("TELLE_SOURCE_DIR"), records, deck);
     ck_assert_int_eq(run(NULL, cmd), 0);
     char *out = NULL;
     int rc = check_deck(&out, deck, records);
@@ -309,7 +301,7 @@ START_TEST(check_names_a_missing_deck)
 {
     char cmd[16384];
     snprintf(cmd, sizeof cmd, "'%s' testdeck check --deck '%s/nothing' /dev/null 2>&1",
-             getenv("TELLE_BIN"), tmp_dir);
+             tu_env("TELLE_BIN"), tmp_dir);
     char *out = NULL;
     ck_assert_int_eq(run(&out, cmd), 2);
     ck_assert_ptr_nonnull(strstr(out, "nothing/expected.json"));
@@ -319,10 +311,7 @@ END_TEST
 
 int main(void)
 {
-    if (!mkdtemp(tmp_dir)) {
-        perror(tmp_dir);
-        return 1;
-    }
+    tmp_dir = tu_tmpdir("deck");
     Suite *s = suite_create("testdeck");
     TCase *tc = tcase_create("deck");
     tcase_set_timeout(tc, 600);
@@ -330,13 +319,9 @@ int main(void)
     tcase_add_test(tc, deck_made_read_checked);
     tcase_add_test(tc, check_names_a_missing_deck);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    if (system(cmd) != 0)
+    int rc = tu_suite_run(s);
+    if (tu_rmtree(tmp_dir) != 0)
         fprintf(stderr, "could not remove %s\n", tmp_dir);
-    return failed ? 1 : 0;
+    free(tmp_dir);
+    return rc;
 }
