@@ -31,11 +31,15 @@ static void usage(FILE *to)
             "differs (listed); 2: usage, or the replay could not run.\n");
 }
 
+/* Called from the replaying thread after each of its sheets; the other
+ * workers move `done` on meanwhile, so print at most every 16 sheets. */
 static void progress(void *ctx, int done, int total)
 {
-    (void)ctx;
-    if (done == total || done % 16 == 0)
+    int *last = ctx;
+    if (done == total || done - *last >= 16 || done < *last) {
         fprintf(stderr, "\rtelle replay: %d/%d sheets", done, total);
+        *last = done;
+    }
 }
 
 static const char *or_dash(const char *s)
@@ -172,8 +176,11 @@ int cmd_replay(int argc, char **argv)
         return 2;
     }
     bool tty = isatty(STDERR_FILENO);
-    if (tty)
+    int last_shown = 0;
+    if (tty) {
         opt.progress = progress;
+        opt.progress_ctx = &last_shown;
+    }
     st_db *db = NULL;
     au_report *r = NULL;
     int status = 2;
