@@ -73,8 +73,9 @@ bool tu_file_exists(const char *fmt, ...)
  * earlier tu_ call put there: they are freed and replaced, so one variable
  * serves a series of commands (free it at the end). out NULL: stdout goes
  * to the test's own stdout. err NULL: stderr goes where stdout goes (into
- * *out, in the order written). Returns the exit status; fails the test
- * when the command cannot be started or is killed by a signal. */
+ * *out, in the order written). Returns the exit status (127 when dir or
+ * the command cannot be found); fails the test when it cannot fork or the
+ * command is killed by a signal. */
 int tu_sh(char **out, char **err, const char *dir, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
