@@ -479,6 +479,7 @@ static void hand_draw(const smp_text *t, cairo_t *cr, const char *family,
         cairo_paint_with_alpha(cr, 0.95 * alpha);
     }
     cairo_restore(cr);
+    cairo_new_path(cr); /* show_text leaves a current point */
 }
 
 /* ---- stamp -------------------------------------------------------------- */
@@ -543,6 +544,9 @@ static const char *stamp_colour_name(const smp_stamp *st)
 static void stamp_draw(const smp_stamp *st, cairo_t *cr, const char *area)
 {
     double hw = st->size_mm / 2, hh = st->circle ? hw : st->size_mm * 0.32;
+    /* handwriting drawn before leaves a current point, from which
+     * cairo_arc would draw a line to the ring */
+    cairo_new_path(cr);
     cairo_save(cr);
     cairo_translate(cr, st->cx, st->cy);
     cairo_rotate(cr, st->angle_deg * SMP_PI / 180);
@@ -907,6 +911,9 @@ static void plan_small_margin(plan_ctx *c, const smp_ballot *b)
                             smp_rng_range(rng, -3, 3));
     if (!t)
         return;
+    /* a font's strokes scale with its size, a ballpoint's line does not:
+     * outlined, 2 mm letters keep a 0.3-0.4 mm line */
+    t->stroke_mm = smp_rng_range(rng, 0.15, 0.25);
     json_array_append_new(
         c->outside, json_pack("{s:s, s:o, s:s, s:s, s:s}", "side",
                               smp_side_name(side), "bbox_mm",
@@ -1418,7 +1425,8 @@ void smp_voter_draw_pen(const smp_sheet *sh, cairo_t *cr, int side,
     for (int i = 0; i < sh->n_texts; i++)
         if (sh->texts[i].side == side)
             hand_draw(&sh->texts[i], cr, HAND_FONTS[sh->font].family,
-                      sh->pen_rgb, sh->pen_alpha * alpha, sh->text_stroke_mm);
+                      sh->pen_rgb, sh->pen_alpha * alpha,
+                      fmax(sh->text_stroke_mm, sh->texts[i].stroke_mm));
 }
 
 void smp_voter_draw(const smp_sheet *sh, cairo_t *cr, int side)

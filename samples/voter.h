@@ -65,6 +65,8 @@ typedef struct {
     smp_glyph glyphs[SMP_TEXT_MAX_GLYPHS];
     int n_glyphs;
     double bbox[4];
+    double stroke_mm; /* >0: glyphs outlined this thick (a pen's line in
+                         writing smaller than the font's strokes allow) */
 } smp_text;
 
 typedef struct {
