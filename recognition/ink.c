@@ -47,18 +47,34 @@
  * gap between handwritten letters and words of one name. */
 #define GROUP_MM 2.0
 /* A fold crease: within CREASE_NEAR_MM of the fold axis, at most
- * CREASE_MAX_WIDTH_MM thick and at least CREASE_MIN_LENGTH_MM long. */
+ * CREASE_MAX_WIDTH_MM thick and at least CREASE_MIN_LENGTH_MM long; or a
+ * hairline (at most CREASE_HAIR_MM: finer than a pen's stroke, ~0.5 mm)
+ * at least CREASE_HAIR_LENGTH_MM long, where a crease breaks into short
+ * dashes. A letter on the fold is thicker, and its neighbours are not
+ * thin at all: a word stays writing. */
 #define CREASE_NEAR_MM 3.0
 #define CREASE_MAX_WIDTH_MM 1.0
 #define CREASE_MIN_LENGTH_MM 5.0
+#define CREASE_HAIR_MM 0.4
+#define CREASE_HAIR_LENGTH_MM 2.5
+/* In gray and colour, a thin dash along the fold at least this long whose
+ * ink is nowhere as dark as pen is the crease's shadow (is_crease_shadow). */
+#define CREASE_SHADOW_LENGTH_MM 1.0
 /* Components of at most this many pixels are specks: noise or a faint
  * stamp's dots. */
 #define SPECK_PX 2
 /* The stamp zone is the stamp field grown by this much. */
 #define STAMP_ZONE_MM 2.0
-/* Stamps are set down partly outside the field; 12 mm covers the largest
- * overhang a stamp of ~40 mm can have while still touching the field. */
+/* Stamps are set down partly outside the field. Ink touching the field
+ * that stays within STAMP_REACH_MM of it may be stamp; so may ink reaching
+ * further when it is stamp-shaped (STAMP_MIN_MM to STAMP_MAX_MM each way:
+ * stamps are 25-40 mm, turned any way; a line of writing is not that tall)
+ * and at least STAMP_IN_ZONE_PCT % of its ink lies in the zone (writing
+ * that starts at the field runs away from it). */
 #define STAMP_REACH_MM 12.0
+#define STAMP_MIN_MM 15.0
+#define STAMP_MAX_MM 50.0
+#define STAMP_IN_ZONE_PCT 40
 /* A faint stamp breaks into pieces: a piece no larger than STAMP_PIECE_MM
  * each way (a written name is longer) within STAMP_GAP_MM of the stamp's
  * ink, inside the reach, belongs to it. */
@@ -190,9 +206,13 @@ static bool is_crease(const pkg_style *st, double dpi, box b)
     double near_fold = pkg_mm_to_px(CREASE_NEAR_MM, dpi);
     double thin = pkg_mm_to_px(CREASE_MAX_WIDTH_MM, dpi);
     double length = pkg_mm_to_px(CREASE_MIN_LENGTH_MM, dpi);
+    double hair = pkg_mm_to_px(CREASE_HAIR_MM, dpi);
+    double hair_length = pkg_mm_to_px(CREASE_HAIR_LENGTH_MM, dpi);
     int w = b.x1 - b.x0, h = b.y1 - b.y0;
-    bool vertical = w <= thin && h >= length && fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
-    bool horizontal = h <= thin && w >= length && fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
+    bool near_x = fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
+    bool near_y = fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
+    bool vertical = near_x && ((w <= thin && h >= length) || (w <= hair && h >= hair_length));
+    bool horizontal = near_y && ((h <= thin && w >= length) || (h <= hair && w >= hair_length));
     return vertical || horizontal;
 }
 
@@ -420,6 +440,65 @@ static double box_score(const work *w, const rec_page *v, const pkg_region *reg,
     return open > 0 ? (double)inked / (double)open : 0.0;
 }
 
+/* In a gray or colour scan, a short thin dash along a fold axis whose
+ * darkest unexplained pixel is still lighter than pen (MARK_DARK_FRACTION
+ * of the paper) is the crease's shadow breaking up, not a stroke: a pen
+ * presses pigment, a crease only shades. */
+static bool is_crease_shadow(const work *w, const rec_page *v, const pkg_style *st, box b)
+{
+    double fold_x = pkg_mm_to_px(st->page_w_mm / 2, w->dpi);
+    double fold_y = pkg_mm_to_px(st->page_h_mm / 2, w->dpi);
+    double near_fold = pkg_mm_to_px(CREASE_NEAR_MM, w->dpi);
+    double thin = pkg_mm_to_px(CREASE_MAX_WIDTH_MM, w->dpi);
+    double length = pkg_mm_to_px(CREASE_SHADOW_LENGTH_MM, w->dpi);
+    int bw = b.x1 - b.x0, bh = b.y1 - b.y0;
+    bool vertical = bw <= thin && bh >= length && fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
+    bool horizontal = bh <= thin && bw >= length && fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
+    if (!vertical && !horizontal)
+        return false;
+    int darkest = 255;
+    for (int y = b.y0; y < b.y1; y++) {
+        const uint8_t *g = w->warped.data + (size_t)y * w->warped.stride;
+        const uint8_t *r = w->resid.data + (size_t)y * w->resid.stride;
+        for (int x = b.x0; x < b.x1; x++)
+            if (r[x] && g[x] < darkest)
+                darkest = g[x];
+    }
+    log_debug("rec", "fold dash %d,%d %dx%d darkest %d (pen below %d)", b.x0, b.y0, bw, bh,
+              darkest, v->paper * MARK_DARK_FRACTION / 100);
+    return darkest >= v->paper * MARK_DARK_FRACTION / 100;
+}
+
+static long resid_count(const work *w, box b)
+{
+    b = clip(b, w->width, w->height);
+    long n = 0;
+    for (int y = b.y0; y < b.y1; y++) {
+        const uint8_t *r = w->resid.data + (size_t)y * w->resid.stride;
+        for (int x = b.x0; x < b.x1; x++)
+            n += r[x] != 0;
+    }
+    return n;
+}
+
+/* Whether ink in box b that touches the stamp zone may be the stamp (see
+ * STAMP_REACH_MM). */
+static bool stamp_reachable(const work *w, box b, box zone, box reach)
+{
+    if (inside(b, reach))
+        return true;
+    int lo = (int)floor(pkg_mm_to_px(STAMP_MIN_MM, w->dpi));
+    int hi = (int)ceil(pkg_mm_to_px(STAMP_MAX_MM, w->dpi));
+    int bw = b.x1 - b.x0, bh = b.y1 - b.y0;
+    if (bw < lo || bh < lo || bw > hi || bh > hi)
+        return false;
+    box in = {b.x0 > zone.x0 ? b.x0 : zone.x0, b.y0 > zone.y0 ? b.y0 : zone.y0,
+              b.x1 < zone.x1 ? b.x1 : zone.x1, b.y1 < zone.y1 ? b.y1 : zone.y1};
+    long all = resid_count(w, b);
+    long in_zone = in.x1 > in.x0 && in.y1 > in.y0 ? resid_count(w, in) : 0;
+    return all > 0 && in_zone * 100 >= all * STAMP_IN_ZONE_PCT;
+}
+
 /* Stamp tone in a gray or colour scan: unexplained pixels inside the field
  * clearly darker than the paper, less what the same test finds per area on
  * the rest of the side. */
@@ -495,7 +574,8 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         /* Ink touching the stamp zone is stamp only while it stays within
          * the stamp's reach: a line drawn from the stamp to a word far
          * away is writing, all of it. */
-        if (stamp_field && overlaps(cb, stamp_zone) && inside(cb, stamp_reach)) {
+        if (stamp_field && overlaps(cb, stamp_zone) &&
+            stamp_reachable(&w, cb, stamp_zone, stamp_reach)) {
             kind[c] = 2;
             stamp_px += comps[c].area;
             continue;
@@ -530,9 +610,13 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     /* Fold creases: thin straight lines along a fold axis (the middle of
      * the sheet, either way) are the paper's, not ink. Letters written
      * across the fold are not thin and stay writing. */
-    for (int c = 0; c < n_comps; c++)
-        if (kind[c] == 0 && is_crease(ref->style, w.dpi, comp_box(&comps[c])))
+    for (int c = 0; c < n_comps; c++) {
+        if (kind[c] != 0)
+            continue;
+        if (is_crease(ref->style, w.dpi, comp_box(&comps[c])) ||
+            (w.warped.data && is_crease_shadow(&w, v, ref->style, comp_box(&comps[c]))))
             kind[c] = 3;
+    }
 
     /* Vote boxes. */
     for (int i = 0; i < side->n_regions; i++) {
@@ -566,9 +650,10 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
 
     /* Group writing and stamp ink: components closer than GROUP_MM are one
      * entry. A group that touches the stamp zone and stays within
-     * STAMP_REACH_MM of the field is the stamp, its overhang included (a
-     * stamp's letters stand apart from its ring); a group reaching further
-     * is writing that happens to touch the stamp. */
+     * STAMP_REACH_MM of the field, or is stamp-shaped (stamp_reachable),
+     * is the stamp, its overhang included (a stamp's letters stand apart
+     * from its ring); a group reaching further is writing that happens to
+     * touch the stamp. */
     int group = (int)ceil(pkg_mm_to_px(GROUP_MM, w.dpi));
     for (int c = 0; c < n_comps; c++)
         parent[c] = c;
@@ -622,7 +707,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
                 if (cb.y1 > gb.y1) gb.y1 = cb.y1;
             }
             gbox[root] = gb;
-            if (!inside(gb, reach)) {
+            if (!stamp_reachable(&w, gb, stamp_zone, reach)) {
                 /* Writing that reaches the stamp: its pieces in the zone are
                  * writing too. */
                 if (seeded)
@@ -711,7 +796,8 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         if (ink < min_ink_px)
             continue;
         double cx = (gb.x0 + gb.x1) / 2.0, cy = (gb.y0 + gb.y1) / 2.0;
-        if (is_crease(ref->style, w.dpi, gb))
+        if (is_crease(ref->style, w.dpi, gb) ||
+            (w.warped.data && is_crease_shadow(&w, v, ref->style, gb)))
             continue; /* a dashed crease: its pieces grouped along the fold */
         rec_where where = REC_IN_OUTSIDE;
         for (int i = 0; i < side->n_regions; i++) {

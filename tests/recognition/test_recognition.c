@@ -165,6 +165,52 @@ START_TEST(fold_crease_is_not_writing_but_letters_on_it_are)
 }
 END_TEST
 
+START_TEST(crease_shadow_is_not_writing_but_a_pen_dash_on_it_is)
+{
+    /* A crease in a gray scan breaks into short light dashes (its shadow,
+     * nowhere as dark as pen); a dash of pen on the fold is writing. */
+    scan_look gray = PLAIN;
+    gray.bitonal = false;
+    drawing in = draw_begin(pkg, "KS-H", "inside");
+    drawing out = draw_begin(pkg, "KS-H", "outside");
+    const pkg_region *f = draw_region(pkg, "KS-H", "outside", PKG_REGION_STAMP_FIELD);
+    draw_stamp(&out, f->rect.x + f->rect.w / 2, f->rect.y + f->rect.h / 2);
+    double fold = pkg_style_find(pkg, "KS-H")->page_w_mm / 2;
+    for (double y = 20; y < 190; y += 9)
+        draw_line(&out, fold, y, fold, y + 2.0, 0.5, 150);
+    img *pi = draw_scan(&in, &gray), *po = draw_scan(&out, &gray);
+    json_t *r = read_sheet(pi, po, "KS");
+    ck_assert_msg(strcmp(outcome(r), "approved") == 0, "crease shadow: %s",
+                  json_dumps(json_object_get(r, "writing"), 0));
+    json_decref(r);
+    draw_line(&out, fold, 194, fold, 196.5, 0.5, 40);
+    pi = draw_scan(&in, &gray);
+    po = draw_scan(&out, &gray);
+    r = read_sheet(pi, po, "KS");
+    ck_assert(has_reason(r, "writing_outside_field"));
+    json_decref(r);
+    draw_end(&in);
+    draw_end(&out);
+}
+END_TEST
+
+START_TEST(stamp_set_far_over_the_field_edge_is_the_stamp)
+{
+    /* A stamp centred 2 mm below the field reaches 13 mm beyond it, past
+     * the 12 mm reach, yet it is stamp-shaped with half its ink in the
+     * field: the stamp, not writing. */
+    drawing d = draw_begin(pkg, "KS-SP", "outside");
+    const pkg_region *f = draw_region(pkg, "KS-SP", "outside", PKG_REGION_STAMP_FIELD);
+    draw_stamp(&d, f->rect.x + f->rect.w / 2, f->rect.y + f->rect.h + 2);
+    img *out = draw_scan(&d, &PLAIN);
+    draw_end(&d);
+    json_t *r = read_sheet(inside_with_crosses("KS-SP", NULL, 0, &PLAIN), out, "KS");
+    ck_assert_msg(strcmp(outcome(r), "approved") == 0, "reasons %s",
+                  json_dumps(json_object_get(r, "reasons"), 0));
+    json_decref(r);
+}
+END_TEST
+
 START_TEST(erased_cross_in_gray_is_marginal)
 {
     /* A cross rubbed out: light gray strokes, not pen pressed on paper. */
@@ -454,6 +500,8 @@ int main(void)
     tcase_add_test(tc, noise_is_not_writing);
     tcase_add_test(tc, blank_ballot_is_blank);
     tcase_add_test(tc, fold_crease_is_not_writing_but_letters_on_it_are);
+    tcase_add_test(tc, crease_shadow_is_not_writing_but_a_pen_dash_on_it_is);
+    tcase_add_test(tc, stamp_set_far_over_the_field_edge_is_the_stamp);
     tcase_add_test(tc, erased_cross_in_gray_is_marginal);
     tcase_add_test(tc, all_lists_ballot_one_none_two);
     tcase_add_test(tc, dot_in_a_box_is_marginal);
