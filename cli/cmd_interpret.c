@@ -9,6 +9,7 @@
  * (scanner/): a label sets election, krets, category and batch for the
  * sheets after it and gets no record. */
 #include "cli/commands.h"
+#include "cli/sheet_record.h"
 
 #include "core/error.h"
 #include "core/image_io.h"
@@ -201,24 +202,16 @@ static int try_label(batch_state *b, const sheet_job *j)
 static int write_record(FILE *out, batch_state *b, sheet_job *j)
 {
     b->sheet_index++;
-    char name[4096];
-    snprintf(name, sizeof name, "%s#%d", j->pages[0].file, b->sheet_index);
-    rec_sheet_meta meta = {name, NULL, NULL, NULL};
-    if (b->have_batch) {
-        meta.batch = b->meta.batch[0] ? b->meta.batch : NULL;
-        meta.krets = b->meta.krets[0] ? b->meta.krets : NULL;
-        meta.category = b->meta.category[0] ? b->meta.category : NULL;
-    }
-    const char *election = b->election_option;
-    if (b->have_batch && b->meta.election[0])
-        election = b->meta.election;
-    rec_sheet_expect_election(j->rec, election);
+    char name[CLI_SHEET_NAME_MAX];
+    cli_sheet_name(name, j->pages[0].file, b->sheet_index);
+    /* b->meta: the label's or the options' batch; its election is
+     * --election's until a label names one (the same, or the run stops). */
     char *text = NULL;
-    if (rec_sheet_to_json(&text, j->rec, &meta)) {
+    if (cli_sheet_record(&text, j->rec, name, &b->meta)) {
         fprintf(stderr, "telle interpret: %s: %s\n", name, err_message());
         return -1;
     }
-    if (strstr(text, "\"outcome\":\"review\""))
+    if (cli_record_in_review(text))
         b->review++;
     b->sheets++;
     int ok = fprintf(out, "%s\n", text) >= 0;

@@ -1,6 +1,7 @@
 /* cmd_scan.c - `telle scan`: list SANE devices, or scan a batch into the
  * archive (with --resume to continue one after a fault or a crash). */
 #include "cli/commands.h"
+#include "cli/sheet_record.h"
 
 #include "core/error.h"
 #include "core/image_io.h"
@@ -136,18 +137,11 @@ static int feed_read(void *ctx, const scan_sheet *s)
     }
     rec_sheet *rec = NULL;
     char *text = NULL;
-    char name[4200];
-    snprintf(name, sizeof name, "%s#%d", file[0], index);
+    char name[CLI_SHEET_NAME_MAX];
+    cli_sheet_name(name, file[0], index);
     int rc = rec_sheet_read(&rec, f->engine, in, s->npages);
-    if (!rc) {
-        rec_sheet_meta m = {name, NULL, NULL, NULL};
-        m.batch = f->meta->batch[0] ? f->meta->batch : NULL;
-        m.krets = f->meta->krets[0] ? f->meta->krets : NULL;
-        m.category = f->meta->category[0] ? f->meta->category : NULL;
-        rec_sheet_expect_election(rec, f->meta->election[0]
-                                           ? f->meta->election : NULL);
-        rc = rec_sheet_to_json(&text, rec, &m);
-    }
+    if (!rc)
+        rc = cli_sheet_record(&text, rec, name, f->meta);
     rec_sheet_free(rec);
     if (rc)
         err_prefix("recognising sheet %d (%s): ", s->sheet, name);
@@ -216,7 +210,7 @@ static void *feed_writer(void *arg)
             pthread_mutex_unlock(&f->mu);
             return NULL;
         }
-        if (strstr(text, "\"outcome\":\"review\""))
+        if (cli_record_in_review(text))
             atomic_fetch_add(&f->review, 1);
         atomic_fetch_add(&f->records, 1);
         free(f->slots[f->written].text);
@@ -345,7 +339,7 @@ static int feed_load_records(rec_feed *f, bool *torn)
         }
         f->done = grown;
         f->done[f->ndone++] = copy;
-        if (strstr(line, "\"outcome\":\"review\""))
+        if (cli_record_in_review(line))
             atomic_fetch_add(&f->review, 1);
         good += len;
     }
@@ -418,9 +412,9 @@ static int feed_backlog(rec_feed *f, scan_archive *a, int *redo)
             (sides == 2 && (r[i + 1].sheet != r[i].sheet ||
                             r[i + 1].side != 1)))
             continue; /* an incomplete sheet: fed again */
-        char name[4200];
-        snprintf(name, sizeof name, "%s/%s#%d", dir, r[i].file,
-                 f->counter + 1);
+        char path[CLI_SHEET_NAME_MAX], name[CLI_SHEET_NAME_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, r[i].file);
+        cli_sheet_name(name, path, f->counter + 1);
         if (feed_done(f, name)) {
             f->counter++;
             i += (size_t)sides - 1;
