@@ -3,7 +3,9 @@
 # election package, scan the sample batches through SANE (the project's own
 # backend plays a duplex document scanner), recognise every sheet, queue the
 # ballots a person must see, decide them as two operators would, commit the
-# batches and print the counts. Everything lands in out/demo/.
+# batches, enter the preliminary count and explain its difference, print the
+# count, the protocol (PDF) and the seats, export the result, and replay every
+# image as an auditor would. Everything lands in out/demo/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -81,12 +83,47 @@ for dir in "$OUT"/archive/*/; do
   done
 done
 
-step "6. Commit and count"
+step "6. Commit"
 for dir in "$OUT"/archive/*/; do
   batch=$(basename "$dir")
   "$T" review commit "$batch" --as ola --db "$DB"
   "$T" review tallies "$batch" --db "$DB" > "$OUT/$batch.tallies.json"
 done
 "$T" review list --db "$DB"
-printf '\nCounts per batch: %s/*.tallies.json\n' "$OUT"
+
+step "7. The preliminary count (by hand), and its differences explained"
+# The counting team's hand count of krets 0001, category VO: here it is the
+# final count with one ballot set aside as doubtful (tvilsom), which the
+# final count approved for the first list. The difference must be explained
+# before the protocol is final.
+"$T" count --db "$DB" --election KS --json > "$OUT/counts-before-prelim.json"
+sel='.elections[] | select(.id == "KS") | .counts[] | select(.category == "VO" and .krets == "0001")'
+first=$(jq -r '.elections[] | select(.id == "KS") | .lists[0].code' "$OUT/counts-before-prelim.json")
+mapfile -t lists < <(jq -r "$sel | .lists | to_entries[] |
+  \"\(.key)=\(if .key == \"$first\" then .value.approved - 1 else .value.approved end)\"" \
+  "$OUT/counts-before-prelim.json")
+blank=$(jq -r "$sel | .blank" "$OUT/counts-before-prelim.json")
+prelim_args=()
+for l in "${lists[@]}"; do prelim_args+=(--list "$l"); done
+"$T" prelim --db "$DB" --as kari --election KS --category VO --krets 0001 \
+  "${prelim_args[@]}" --blank "$blank" --doubtful 1
+"$T" prelim explain --db "$DB" --as ola --election KS --category VO --krets 0001 \
+  --list "$first" --text "one ballot set aside as doubtful in the preliminary count was approved for $first in the final count"
+
+step "8. The final count, the protocol and the seats"
+"$T" count --db "$DB" --election KS
+"$T" protocol --db "$DB" --election KS --pdf "$OUT/protocol-KS.pdf" --json "$OUT/protocol-KS.json"
+"$T" settle --db "$DB" --election KS
+
+step "9. Delivery: the counts as JSON, CSV and EML 510"
+"$T" export --db "$DB" --election KS --format json --out "$OUT/counts-KS.json"
+"$T" export --db "$DB" --election KS --format csv --out "$OUT/counts-KS.csv"
+"$T" export --db "$DB" --election KS --format eml --out "$OUT/eml"
+
+step "10. Audit: replay every image, then an audit package replayed on its own"
+"$T" replay --db "$DB"
+"$T" audit export --db "$DB" --out "$OUT/audit"
+"$T" replay --db "$OUT/audit/telle.db" --archive "$OUT/audit/archive" --package "$OUT/audit/package"
+
+printf '\nEverything is in %s: the protocol %s/protocol-KS.pdf, the exports, the audit package.\n' "$OUT" "$OUT"
 printf 'The operators'"'"' page: %s serve --db %s (log in as kari or ola)\n' "$T" "$DB"

@@ -14,7 +14,7 @@ PACKAGES=(
   libmicrohttpd-dev libsodium-dev libcairo2-dev
   fonts-dejavu-core fonts-dejavu-extra
   fonts-kristi fonts-sjfonts fonts-bwht fonts-rufscript
-  poppler-utils
+  poppler-utils jq
   libxml2-utils
   chromium
   python3-jsonschema
