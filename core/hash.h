@@ -1,4 +1,4 @@
-/* hash.h - SHA-256 (libsodium) of files, buffers and decoded pixels, as
+/* hash.h - SHA-256 (OpenSSL's libcrypto; libsodium as a fallback) of files, buffers and decoded pixels, as
  * 64-character lowercase hex strings.
  *
  *   hash_sha256_buffer   hash of bytes in memory

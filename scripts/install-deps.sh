@@ -11,7 +11,7 @@ PACKAGES=(
   libsane-dev sane-utils libsane1
   libzbar-dev zbar-tools
   check libjansson-dev libsqlite3-dev sqlite3
-  libmicrohttpd-dev libsodium-dev libcairo2-dev
+  libmicrohttpd-dev libsodium-dev libssl-dev libcairo2-dev
   fonts-dejavu-core fonts-dejavu-extra
   fonts-kristi fonts-sjfonts fonts-bwht fonts-rufscript
   poppler-utils jq
