@@ -31,6 +31,7 @@ TARGET_S=3600
 cache="$build/bench-replay/$sheets"
 sim="$cache/sim"
 count="$cache/count"
+export TELLE_PASSWORD=bench-replay-password
 
 if [ ! -f "$sim/done" ]; then
   rm -rf "$sim"
