@@ -4,6 +4,7 @@
  * already (by pixel hash) is skipped, so importing a file twice adds
  * nothing. */
 #include "cli/commands.h"
+#include "cli/batch_args.h"
 
 #include "core/error.h"
 #include "core/image_io.h"
@@ -33,31 +34,6 @@ typedef struct {
     const char *file;
     int page;
 } page_ref;
-
-static const char *arg_take(int *i, int argc, char **argv, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "telle import: %s needs a value\n", name);
-        exit(2);
-    }
-    return argv[++*i];
-}
-
-static void set_field(char *dst, const char *v, const char *name)
-{
-    if (strlen(v) >= SCAN_META_FIELD) {
-        fprintf(stderr, "telle import: %s is too long\n", name);
-        exit(2);
-    }
-    strcpy(dst, v);
-}
 
 /* Decodes one page, keeping the last file's reader open: pages come in
  * file order. Call with p == NULL to close it. */
@@ -147,6 +123,7 @@ static int files_expand(char ***out, size_t *count, char **args, int nargs)
 
 int cmd_import(int argc, char **argv)
 {
+    const char *cmd = "telle import";
     const char *root = "archive";
     scan_batch_meta meta;
     memset(&meta, 0, sizeof meta);
@@ -162,20 +139,10 @@ int cmd_import(int argc, char **argv)
             label = true;
         } else if (strcmp(argv[i], "--duplex") == 0) {
             duplex = true;
-        } else if ((v = arg_take(&i, argc, argv, "--archive"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--archive", cmd))) {
             root = v;
-        } else if ((v = arg_take(&i, argc, argv, "--election"))) {
-            set_field(meta.election, v, "--election");
-            nmeta++;
-        } else if ((v = arg_take(&i, argc, argv, "--krets"))) {
-            set_field(meta.krets, v, "--krets");
-            nmeta++;
-        } else if ((v = arg_take(&i, argc, argv, "--category"))) {
-            set_field(meta.category, v, "--category");
-            nmeta++;
-        } else if ((v = arg_take(&i, argc, argv, "--batch"))) {
-            set_field(meta.batch, v, "--batch");
-            nmeta++;
+        } else if (cli_batch_option(&meta, &nmeta, &i, argc, argv, cmd)) {
+            continue;
         } else if (strncmp(argv[i], "--", 2) == 0) {
             fprintf(stderr, "telle import: unknown option '%s'\n\n", argv[i]);
             import_usage(stderr);
@@ -240,10 +207,7 @@ int cmd_import(int argc, char **argv)
                          "label (nothing was imported)", pages[0].file);
             goto done;
         }
-        if (nmeta == 4 && (strcmp(lm.batch, meta.batch) ||
-                           strcmp(lm.krets, meta.krets) ||
-                           strcmp(lm.election, meta.election) ||
-                           strcmp(lm.category, meta.category))) {
+        if (nmeta == 4 && !cli_batch_meta_equal(&lm, &meta)) {
             rc = err_set(TELLE_EINVAL, "%s: the label says batch %s (krets "
                          "%s), the command line batch %s (krets %s)",
                          pages[0].file, lm.batch, lm.krets, meta.batch,

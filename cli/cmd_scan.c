@@ -1,6 +1,7 @@
 /* cmd_scan.c - `telle scan`: list SANE devices, or scan a batch into the
  * archive (with --resume to continue one after a fault or a crash). */
 #include "cli/commands.h"
+#include "cli/batch_args.h"
 #include "cli/sheet_record.h"
 
 #include "core/error.h"
@@ -519,14 +520,6 @@ static void progress(scan_ctx *c, bool final)
     fflush(stderr);
 }
 
-static bool meta_equal(const scan_batch_meta *a, const scan_batch_meta *b)
-{
-    return strcmp(a->election, b->election) == 0 &&
-           strcmp(a->krets, b->krets) == 0 &&
-           strcmp(a->category, b->category) == 0 &&
-           strcmp(a->batch, b->batch) == 0;
-}
-
 static int on_page(void *ctx, const scan_page *p)
 {
     scan_ctx *c = ctx;
@@ -538,7 +531,7 @@ static int on_page(void *ctx, const scan_page *p)
             return rc;
         if (found) {
             const scan_batch_meta *am = scan_archive_meta(c->archive);
-            if (!meta_equal(&lm, am))
+            if (!cli_batch_meta_equal(&lm, am))
                 return err_set(TELLE_EINVAL, "the label sheet is for batch "
                                "%s (election %s, krets %s, category %s), but "
                                "this is batch %s (election %s, krets %s, "
@@ -585,31 +578,6 @@ static int on_page(void *ctx, const scan_page *p)
     }
     progress(c, false);
     return 0;
-}
-
-static const char *arg_take(int *i, int argc, char **argv, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "telle scan: %s needs a value\n", name);
-        exit(2);
-    }
-    return argv[++*i];
-}
-
-static void set_field(char *dst, const char *v, const char *name)
-{
-    if (strlen(v) >= SCAN_META_FIELD) {
-        fprintf(stderr, "telle scan: %s is too long\n", name);
-        exit(2);
-    }
-    strcpy(dst, v);
 }
 
 static int list_devices(void)
@@ -668,7 +636,7 @@ static int label_first(scan_archive **out, scan_device *dev,
                      "(nothing was archived)");
         goto done;
     }
-    if (have_given && !meta_equal(&lm, given)) {
+    if (have_given && !cli_batch_meta_equal(&lm, given)) {
         rc = err_set(TELLE_EINVAL, "the label sheet says batch %s (krets %s, "
                      "category %s), the command line batch %s (krets %s, "
                      "category %s)", lm.batch, lm.krets, lm.category,
@@ -694,6 +662,7 @@ done:
 
 int cmd_scan(int argc, char **argv)
 {
+    const char *cmd = "telle scan";
     const char *device = NULL, *root = "archive", *package = NULL;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = ncpu > 1 ? (int)(ncpu - 1) : 1;
@@ -718,48 +687,38 @@ int cmd_scan(int argc, char **argv)
             resume = true;
         } else if (strcmp(argv[i], "--duplex") == 0) {
             opt.duplex = true;
-        } else if ((v = arg_take(&i, argc, argv, "--device"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--device", cmd))) {
             device = v;
-        } else if ((v = arg_take(&i, argc, argv, "--source"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--source", cmd))) {
             opt.source = v;
-        } else if ((v = arg_take(&i, argc, argv, "--mode"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--mode", cmd))) {
             opt.mode = v;
-        } else if ((v = arg_take(&i, argc, argv, "--resolution"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--resolution", cmd))) {
             opt.resolution_dpi = atof(v);
             if (opt.resolution_dpi <= 0) {
                 fprintf(stderr, "telle scan: --resolution %s is not a "
                         "positive number\n", v);
                 return 2;
             }
-        } else if ((v = arg_take(&i, argc, argv, "--package"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--package", cmd))) {
             package = v;
-        } else if ((v = arg_take(&i, argc, argv, "--threads"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--threads", cmd))) {
             threads = atoi(v);
             if (threads < 1 || threads > 64) {
                 fprintf(stderr, "telle scan: --threads %s: give 1 to 64\n", v);
                 return 2;
             }
-        } else if ((v = arg_take(&i, argc, argv, "--archive"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--archive", cmd))) {
             root = v;
-        } else if ((v = arg_take(&i, argc, argv, "--option"))) {
+        } else if ((v = cli_arg_take(&i, argc, argv, "--option", cmd))) {
             if (nextra == 32 || !strchr(v, '=')) {
                 fprintf(stderr, "telle scan: --option wants NAME=VALUE (at "
                         "most 32)\n");
                 return 2;
             }
             extra[nextra++] = v;
-        } else if ((v = arg_take(&i, argc, argv, "--election"))) {
-            set_field(meta.election, v, "--election");
-            nmeta++;
-        } else if ((v = arg_take(&i, argc, argv, "--krets"))) {
-            set_field(meta.krets, v, "--krets");
-            nmeta++;
-        } else if ((v = arg_take(&i, argc, argv, "--category"))) {
-            set_field(meta.category, v, "--category");
-            nmeta++;
-        } else if ((v = arg_take(&i, argc, argv, "--batch"))) {
-            set_field(meta.batch, v, "--batch");
-            nmeta++;
+        } else if (cli_batch_option(&meta, &nmeta, &i, argc, argv, cmd)) {
+            continue;
         } else {
             fprintf(stderr, "telle scan: unknown argument '%s'\n\n", argv[i]);
             scan_usage(stderr);

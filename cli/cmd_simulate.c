@@ -1,6 +1,7 @@
 /* cmd_simulate.c - `telle simulate`: fill ballots of a package with the
  * voter model, scan-simulate them and write batches with their truth. */
 #include "cli/commands.h"
+#include "cli/sim_args.h"
 
 #include "core/error.h"
 #include "samples/simulate.h"
@@ -43,21 +44,19 @@ int cmd_simulate(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int shared = cli_sim_option(&o, &pkg, &out, &i, argc, argv,
+                                    "telle simulate");
+        if (shared < 0)
+            return 2;
+        if (shared > 0)
+            continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             simulate_usage(stdout);
             return 0;
-        } else if (strcmp(a, "--package") == 0 && v) {
-            pkg = v, i++;
-        } else if (strcmp(a, "--out") == 0 && v) {
-            out = v, i++;
         } else if (strcmp(a, "--sheets") == 0 && v) {
             o.sheets = atoi(v), i++;
         } else if (strcmp(a, "--batches") == 0 && v) {
             o.batches = atoi(v), i++;
-        } else if (strcmp(a, "--seed") == 0 && v) {
-            o.seed = strtoull(v, NULL, 10), i++;
-        } else if (strcmp(a, "--dpi") == 0 && v) {
-            o.dpi = atof(v), i++;
         } else if (strcmp(a, "--election") == 0 && v) {
             o.election = v, i++;
         } else if (strcmp(a, "--krets") == 0 && v) {
@@ -82,26 +81,13 @@ int cmd_simulate(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--no-label") == 0) {
             o.label = false;
-        } else if (strcmp(a, "--format") == 0 && v) {
-            if (strcmp(v, "g4") == 0) {
-                o.format = SMP_SCAN_G4;
-            } else if (strcmp(v, "gray") == 0) {
-                o.format = SMP_SCAN_GRAY;
-            } else if (strcmp(v, "rgb") == 0) {
-                o.format = SMP_SCAN_RGB;
-            } else {
-                fprintf(stderr, "telle simulate: unknown format '%s'\n", v);
-                return 2;
-            }
-            i++;
         } else {
             fprintf(stderr, "telle simulate: unexpected '%s'\n\n", a);
             simulate_usage(stderr);
             return 2;
         }
     }
-    if (!pkg || !out || o.sheets < 0 || o.batches < 1 ||
-        (o.dpi != 0 && (o.dpi < 100 || o.dpi > 600))) {
+    if (!pkg || !out || o.sheets < 0 || o.batches < 1 || cli_sim_dpi_bad(&o)) {
         simulate_usage(stderr);
         return 2;
     }

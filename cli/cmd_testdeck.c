@@ -2,6 +2,7 @@
  * content to prove scanners and settings, and the comparison of what
  * `telle interpret` read from it with what it holds. */
 #include "cli/commands.h"
+#include "cli/sim_args.h"
 
 #include "core/error.h"
 #include "samples/testdeck.h"
@@ -33,35 +34,21 @@ static int testdeck_make(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--package") == 0 && v) {
-            pkg = v, i++;
-        } else if (strcmp(a, "--out") == 0 && v) {
-            out = v, i++;
-        } else if (strcmp(a, "--ballots") == 0 && v) {
+        int shared = cli_sim_option(&o, &pkg, &out, &i, argc, argv,
+                                    "telle testdeck make");
+        if (shared < 0)
+            return 2;
+        if (shared > 0)
+            continue;
+        if (strcmp(a, "--ballots") == 0 && v) {
             o.sheets = atoi(v), i++;
-        } else if (strcmp(a, "--seed") == 0 && v) {
-            o.seed = strtoull(v, NULL, 10), i++;
-        } else if (strcmp(a, "--dpi") == 0 && v) {
-            o.dpi = atof(v), i++;
-        } else if (strcmp(a, "--format") == 0 && v) {
-            if (strcmp(v, "g4") == 0) {
-                o.format = SMP_SCAN_G4;
-            } else if (strcmp(v, "gray") == 0) {
-                o.format = SMP_SCAN_GRAY;
-            } else if (strcmp(v, "rgb") == 0) {
-                o.format = SMP_SCAN_RGB;
-            } else {
-                fprintf(stderr, "telle testdeck make: unknown format '%s'\n", v);
-                return 2;
-            }
-            i++;
         } else {
             fprintf(stderr, "telle testdeck make: unexpected '%s'\n\n", a);
             testdeck_usage(stderr);
             return 2;
         }
     }
-    if (!pkg || !out || o.sheets < 1 || (o.dpi != 0 && (o.dpi < 100 || o.dpi > 600))) {
+    if (!pkg || !out || o.sheets < 1 || cli_sim_dpi_bad(&o)) {
         testdeck_usage(stderr);
         return 2;
     }
