@@ -460,6 +460,7 @@ typedef struct {
     double hair[3][2];  /* quadratic Bezier in canvas mm */
     double hair_w, hair_lum;
     double noise_sigma, pepper;
+    int dust_in_box;    /* a speck fell in a vote box: looks like a dot */
 } sheet_damage;
 
 /* A box in the reference frame of side, printed at off, in that side's
@@ -1099,9 +1100,31 @@ static void damage_paper(paper p[2], sheet_damage *d, smp_rng *rng)
         cairo_surface_flush(p[side].s);
 }
 
-/* Damage on the glass of page i (0 first, 1 second) of the sheet. */
+/* The vote box of side under scan point (x, y) mm (grown by 0.3 mm), or
+ * NULL: the page's map m (paper -> scan) inverted, less the print offset. */
+static const pkg_region *box_under(const smp_sheet *sh, int side,
+                                   const affine *m, const double off[2],
+                                   double x, double y)
+{
+    double det = m->a * m->d - m->b * m->c;
+    double sx = x - m->tx, sy = y - m->ty;
+    double qx = (m->d * sx - m->b * sy) / det - off[0];
+    double qy = (-m->c * sx + m->a * sy) / det - off[1];
+    const pkg_region *rs;
+    int n = smp_ballot_regions(sh->ballot, side, &rs);
+    for (int k = 0; k < n; k++)
+        if (rs[k].type == PKG_REGION_VOTE_BOX &&
+            qx >= rs[k].rect.x - 0.3 && qx <= rs[k].rect.x + rs[k].rect.w + 0.3 &&
+            qy >= rs[k].rect.y - 0.3 && qy <= rs[k].rect.y + rs[k].rect.h + 0.3)
+            return &rs[k];
+    return NULL;
+}
+
+/* Damage on the glass of page i (0 first, 1 second) of the sheet, which
+ * shows side `side` mapped by m. */
 static void damage_glass(img *im, sheet_damage *d, int i, int pageno,
-                         int threshold, smp_rng *rng)
+                         int threshold, const smp_sheet *sh, int side,
+                         const affine *m, const double off[2], smp_rng *rng)
 {
     double px = img_dpi_x(im) / 25.4;
     if (d->kinds & SMP_DMG_NOISE)
@@ -1119,9 +1142,17 @@ static void damage_glass(img *im, sheet_damage *d, int i, int pageno,
             if (smp_rng_chance(rng, 0.33))
                 glass_dot(im, (x + dm * 0.4) * px, (y + dm * 0.3) * px,
                           dm / 3 * px, lum, threshold);
-            json_array_append_new(specks,
-                                  json_pack("[fff]", smp_round2(x),
-                                            smp_round2(y), smp_round2(dm)));
+            json_t *sp = json_pack("[fff]", smp_round2(x), smp_round2(y),
+                                   smp_round2(dm));
+            /* in a box a speck is a dot to anyone who sees the image */
+            const pkg_region *r = box_under(sh, side, m, off, x, y);
+            if (r) {
+                json_array_append_new(sp, r->list ? json_string(r->list)
+                                                  : json_integer(
+                                                        r->candidate));
+                d->dust_in_box = 1;
+            }
+            json_array_append_new(specks, sp);
         }
         json_t *o = damage_info(d, "dust");
         char key[32];
@@ -1325,7 +1356,8 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
                             o->threshold, dmg.backing, rng)))
             goto done_pages;
         if (dmg.kinds)
-            damage_glass(im, &dmg, i, *page + 1, o->threshold, &drng);
+            damage_glass(im, &dmg, i, *page + 1, o->threshold, &sh, side,
+                         &m[side], off[side], &drng);
         if ((rc = iio_tiff_writer_add(w, im, NULL)))
             goto done_pages;
         img_free(im);
@@ -1367,10 +1399,12 @@ static int write_sheet(json_t **truth_out, sim_ctx *s, iio_tiff_writer *w,
             snprintf(tag, sizeof tag, "damage_%s", smp_damage_name(1u << i));
             json_array_append_new(cases, json_string(tag));
         }
-    /* a streak through a field may rightly be `unreadable` */
+    /* a streak through a field may rightly be `unreadable`, a speck in a
+     * vote box a `marginal_mark` */
     json_t *acceptable = json_deep_copy(json_object_get(v, "acceptable"));
-    if ((dmg.kinds & SMP_DMG_STREAK) &&
-        streak_truth(&dmg, &sh, m, off, first)) {
+    int crosses = (dmg.kinds & SMP_DMG_STREAK) &&
+                  streak_truth(&dmg, &sh, m, off, first);
+    if (crosses || dmg.dust_in_box) {
         int has = 0;
         for (size_t i = 0; i < json_array_size(acceptable); i++)
             has |= strcmp(json_string_value(json_array_get(acceptable, i)),
