@@ -576,13 +576,16 @@ int st_records_verify(int64_t *bad, char msg[256], st_db *db)
     *bad = 0;
     msg[0] = '\0';
     /* Each record with the hash its record_add event carries (NULL when
-     * the event is missing). */
+     * the event is missing). The events' items are materialised first, so
+     * SQLite indexes them for the join: as a plain subquery it re-read
+     * every event for every record (30 s for 2,000 records). */
     if ((rc = st_prepare(db, &st,
-            "SELECT r.id, r.batch, r.sheet, r.record, r.sha256, e.logged"
-            " FROM sheet_records r LEFT JOIN"
+            "WITH e AS MATERIALIZED"
             " (SELECT json_extract(payload, '$.item') AS item,"
             "  json_extract(payload, '$.sha256') AS logged FROM events"
-            "  WHERE kind = 'record_add') e ON e.item = r.id"
+            "  WHERE kind = 'record_add')"
+            " SELECT r.id, r.batch, r.sheet, r.record, r.sha256, e.logged"
+            " FROM sheet_records r LEFT JOIN e ON e.item = r.id"
             " ORDER BY r.id")) < 0)
         return rc;
     int s;
