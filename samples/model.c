@@ -324,33 +324,7 @@ done:
 
 void smp_model_free(pkg_package *pkg)
 {
-    if (!pkg)
-        return;
-    for (int i = 0; i < pkg->n_elections; i++) {
-        pkg_election *e = &pkg->elections[i];
-        for (int j = 0; j < e->n_lists; j++) {
-            pkg_list *l = &e->lists[j];
-            for (int k = 0; k < l->n_candidates; k++)
-                free(l->candidates[k].name);
-            free(l->candidates);
-            free(l->code);
-            free(l->name);
-        }
-        free(e->lists);
-        free(e->id);
-        free(e->name);
-    }
-    free(pkg->elections);
-    for (int i = 0; i < pkg->n_styles; i++) {
-        free(pkg->styles[i].id);
-        free(pkg->styles[i].election);
-        free(pkg->styles[i].list);
-    }
-    free(pkg->styles);
-    free(pkg->dir);
-    free(pkg->format);
-    free(pkg->event);
-    free(pkg->area_code);
-    free(pkg->area_name);
-    free(pkg);
+    /* The model fills core's structs with the same ownership; its styles
+     * have no sides, which pkg_free passes over. */
+    pkg_free(pkg);
 }

@@ -32,7 +32,8 @@ int smp_model_load(pkg_package **out, json_t **root_out, const char *path);
 int smp_model_from_json(pkg_package **out, const json_t *root,
                         const char *file, const char *dir);
 
-/* Frees a package made by smp_model_load (never one from pkg_load). */
+/* Frees a package made by smp_model_load: pkg_free, which serves both
+ * (the model's styles have no sides). Accepts NULL. */
 void smp_model_free(pkg_package *pkg);
 
 /* Our reading of the rule for "inntil N": a quarter of the council's
