@@ -81,6 +81,20 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* vq_locked_item for a decision: an item its batch does not hold is an
+ * error, and then the transaction is rolled back and nothing is held. */
+static int locked_item(vq_batch_state **s, vq_item **it, st_db *db,
+                       int64_t item)
+{
+    int rc = vq_locked_item(s, it, db, item);
+    if (rc < 0 || *it != NULL)
+        return rc;
+    rc = err_set(TELLE_EINVAL, "no item %" PRId64, item);
+    vq_locked_end(db, *s, rc);
+    *s = NULL;
+    return rc;
+}
+
 /* Builds the "approve" part of a payload: list, personal_votes, write_ins. */
 static int approve_payload(json_t *p, json_t *pkg, const vq_batch_state *s,
                            const vq_item *it, const vq_decision *d)
@@ -202,12 +216,8 @@ int vq_item_decide(int64_t *seq, st_db *db, const char *actor, int64_t item,
         return err_set(TELLE_EINVAL, "no decision given");
     if ((rc = load_package(&pkg, db)) < 0)
         return rc;
-    if ((rc = vq_locked_item(&s, &it, db, item)) < 0)
+    if ((rc = locked_item(&s, &it, db, item)) < 0)
         goto done;
-    if (it == NULL) {
-        rc = err_set(TELLE_EINVAL, "no item %" PRId64, item);
-        goto fail;
-    }
     if (it->state == VQ_ITEM_MACHINE || s->committed || it->state == VQ_ITEM_DECIDED) {
         const char *what = it->state == VQ_ITEM_MACHINE ? "not in the queue"
                            : s->committed ? "in a committed batch"
@@ -284,12 +294,8 @@ int vq_reject_confirm(int64_t *seq, st_db *db, const char *actor,
         *seq = 0;
     if ((rc = vq_actor_can_decide(db, actor)) < 0)
         return rc;
-    if ((rc = vq_locked_item(&s, &it, db, item)) < 0)
+    if ((rc = locked_item(&s, &it, db, item)) < 0)
         return rc;
-    if (it == NULL) {
-        rc = err_set(TELLE_EINVAL, "no item %" PRId64, item);
-        goto fail;
-    }
     if (it->state != VQ_ITEM_REJECT_PROPOSED || s->committed) {
         rc = err_set(TELLE_ESTATE, "item %" PRId64 " (%s): no rejection is "
                      "waiting for confirmation", item, it->sheet);
@@ -306,14 +312,9 @@ int vq_reject_confirm(int64_t *seq, st_db *db, const char *actor,
     json_t *p = json_pack("{s:I, s:I, s:O}", "item", (json_int_t)item,
                           "proposal", (json_int_t)it->decision_seq, "ground",
                           json_object_get(it->decision, "ground"));
-    if ((rc = vq_append(db, seq, actor, "reject_confirm", s->batch, p)) < 0)
-        goto fail;
-    vq_batch_state_free(s);
-    return st_tx_commit(db);
+    rc = vq_append(db, seq, actor, "reject_confirm", s->batch, p);
 fail:
-    st_tx_rollback(db);
-    vq_batch_state_free(s);
-    return rc;
+    return vq_locked_end(db, s, rc);
 }
 
 int vq_item_remark(st_db *db, const char *actor, int64_t item,
@@ -326,22 +327,12 @@ int vq_item_remark(st_db *db, const char *actor, int64_t item,
         return rc;
     if (text == NULL || text[0] == '\0')
         return err_set(TELLE_EINVAL, "an empty remark");
-    if ((rc = vq_locked_item(&s, &it, db, item)) < 0)
+    if ((rc = locked_item(&s, &it, db, item)) < 0)
         return rc;
-    if (it == NULL) {
-        rc = err_set(TELLE_EINVAL, "no item %" PRId64, item);
-        goto fail;
-    }
     json_t *p = json_pack("{s:I, s:s, s:s}", "item", (json_int_t)item,
                           "sheet", it->sheet, "text", text);
-    if ((rc = vq_append(db, NULL, actor, "remark", s->batch, p)) < 0)
-        goto fail;
-    vq_batch_state_free(s);
-    return st_tx_commit(db);
-fail:
-    st_tx_rollback(db);
-    vq_batch_state_free(s);
-    return rc;
+    rc = vq_append(db, NULL, actor, "remark", s->batch, p);
+    return vq_locked_end(db, s, rc);
 }
 
 int vq_decision_undo(st_db *db, const char *actor, int64_t item,
@@ -354,12 +345,8 @@ int vq_decision_undo(st_db *db, const char *actor, int64_t item,
         return rc;
     if (reason == NULL || reason[0] == '\0')
         return err_set(TELLE_EINVAL, "an undo needs a reason");
-    if ((rc = vq_locked_item(&s, &it, db, item)) < 0)
+    if ((rc = locked_item(&s, &it, db, item)) < 0)
         return rc;
-    if (it == NULL) {
-        rc = err_set(TELLE_EINVAL, "no item %" PRId64, item);
-        goto fail;
-    }
     if (it->decision_seq == 0) {
         rc = err_set(TELLE_ESTATE, "item %" PRId64 " (%s) has no decision to "
                      "undo", item, it->sheet);
@@ -373,15 +360,10 @@ int vq_decision_undo(st_db *db, const char *actor, int64_t item,
     if (s->committed) {
         p = json_pack("{s:I, s:I, s:s}", "commit", (json_int_t)s->commit_seq,
                       "item", (json_int_t)item, "reason", reason);
-        if ((rc = vq_append(db, NULL, actor, "batch_reopen", s->batch, p)) < 0)
-            goto fail;
+        rc = vq_append(db, NULL, actor, "batch_reopen", s->batch, p);
     }
-    vq_batch_state_free(s);
-    return st_tx_commit(db);
 fail:
-    st_tx_rollback(db);
-    vq_batch_state_free(s);
-    return rc;
+    return vq_locked_end(db, s, rc);
 }
 
 /* ---- tallies ---- */

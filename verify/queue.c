@@ -447,6 +447,17 @@ int vq_locked_item(vq_batch_state **state, vq_item **it, st_db *db,
     return 0;
 }
 
+int vq_locked_end(st_db *db, vq_batch_state *state, int rc)
+{
+    if (rc < 0) {
+        st_tx_rollback(db);
+        vq_batch_state_free(state);
+        return rc;
+    }
+    vq_batch_state_free(state);
+    return st_tx_commit(db);
+}
+
 int vq_claim_blocks(const vq_item *it, const char *actor, int64_t now_ms)
 {
     if (it->claim_by && strcmp(it->claim_by, actor) != 0 &&
@@ -497,14 +508,9 @@ int vq_item_claim(st_db *db, const char *actor, int64_t item, int ttl_s)
     }
     json_t *p = json_pack("{s:I, s:I}", "item", (json_int_t)item,
                           "expires_ms", (json_int_t)(now + (int64_t)ttl_s * 1000));
-    if ((rc = vq_append(db, NULL, actor, "claim", s->batch, p)) < 0)
-        goto fail;
-    vq_batch_state_free(s);
-    return st_tx_commit(db);
+    rc = vq_append(db, NULL, actor, "claim", s->batch, p);
 fail:
-    st_tx_rollback(db);
-    vq_batch_state_free(s);
-    return rc;
+    return vq_locked_end(db, s, rc);
 }
 
 int vq_item_release(st_db *db, const char *actor, int64_t item)
@@ -520,14 +526,9 @@ int vq_item_release(st_db *db, const char *actor, int64_t item)
         goto fail;
     }
     json_t *p = json_pack("{s:I}", "item", (json_int_t)item);
-    if ((rc = vq_append(db, NULL, actor, "release", s->batch, p)) < 0)
-        goto fail;
-    vq_batch_state_free(s);
-    return st_tx_commit(db);
+    rc = vq_append(db, NULL, actor, "release", s->batch, p);
 fail:
-    st_tx_rollback(db);
-    vq_batch_state_free(s);
-    return rc;
+    return vq_locked_end(db, s, rc);
 }
 
 int vq_item_next(int64_t *item, st_db *db, const char *actor,

@@ -10,6 +10,11 @@
 int vq_locked_item(vq_batch_state **state, vq_item **it, st_db *db,
                    int64_t item);
 
+/* Ends the transaction vq_locked_item opened and frees state: commits
+ * when rc is not negative, else rolls back. Returns rc when negative, else
+ * what the commit returns. */
+int vq_locked_end(st_db *db, vq_batch_state *state, int rc);
+
 /* Whether a live claim by someone other than actor blocks the item;
  * sets the error when so. */
 int vq_claim_blocks(const vq_item *it, const char *actor, int64_t now_ms);
