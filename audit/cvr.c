@@ -73,6 +73,7 @@
 #include "audit/cvr.h"
 
 #include "core/error.h"
+#include "core/package_json.h"
 #include "verify/queue.h"
 
 #include <errno.h>
@@ -88,30 +89,6 @@ typedef struct {
     json_t *cvrs;     /* the report's CVR array */
     json_t *kretser;  /* krets code -> true, in first-seen order */
 } builder;
-
-static json_t *election_of(json_t *pkg, const char *id)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(pkg, "elections"), i, e) {
-        const char *eid = json_string_value(json_object_get(e, "id"));
-        if (eid && id && strcmp(eid, id) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-static json_t *list_of(json_t *el, const char *code)
-{
-    size_t i;
-    json_t *l;
-    json_array_foreach(json_object_get(el, "lists"), i, l) {
-        const char *c = json_string_value(json_object_get(l, "code"));
-        if (c && code && strcmp(c, code) == 0)
-            return l;
-    }
-    return NULL;
-}
 
 static const char *sget(json_t *o, const char *k)
 {
@@ -296,7 +273,7 @@ static json_t *original_contests(json_t *el, json_t *rec)
     bool list_boxes = false;
     json_array_foreach(marks, i, mk) {
         const char *ml = sget(mk, "list");
-        if (ml == NULL || list_of(el, ml) == NULL)
+        if (ml == NULL || pkg_json_list(el, ml) == NULL)
             continue;
         list_boxes = true;
         const char *has = indication(sget(mk, "state"));
@@ -306,7 +283,7 @@ static json_t *original_contests(json_t *el, json_t *rec)
                                                position(has, strcmp(has, "yes") == 0, alloc,
                                                         mk, false, NULL)));
     }
-    if (!list_boxes && list && list_of(el, list))
+    if (!list_boxes && list && pkg_json_list(el, list))
         json_array_append_new(lsels, selection(idf("sel-%s-list-%s", eid, list, -1),
                                                position("yes", 1,
                                                         review ? "unknown" : approved ? "yes" : "no",
@@ -317,7 +294,7 @@ static json_t *original_contests(json_t *el, json_t *rec)
     json_array_append_new(contests, lc);
 
     /* Personal votes on the ballot's own list. */
-    json_t *l = list ? list_of(el, list) : NULL;
+    json_t *l = list ? pkg_json_list(el, list) : NULL;
     if (l && json_array_size(json_object_get(l, "candidates")) > 0) {
         json_t *psels = json_array();
         json_t *votes = json_object_get(rec, "personal_votes");
@@ -387,7 +364,7 @@ static json_t *decided_contests(json_t *el, json_t *rec, json_t *dec)
     bool list_boxes = false;
     json_array_foreach(marks, i, mk) {
         const char *ml = sget(mk, "list");
-        if (ml == NULL || list_of(el, ml) == NULL)
+        if (ml == NULL || pkg_json_list(el, ml) == NULL)
             continue;
         list_boxes = true;
         bool yes = list && strcmp(list, ml) == 0;
@@ -398,14 +375,14 @@ static json_t *decided_contests(json_t *el, json_t *rec, json_t *dec)
                                                         strcmp(was, yes ? "yes" : "no") != 0
                                                             ? "adjudicated" : NULL)));
     }
-    if (list && !(list_boxes && list_of(el, list)))
+    if (list && !(list_boxes && pkg_json_list(el, list)))
         json_array_append_new(lsels, selection(idf("sel-%s-list-%s", eid, list, -1),
                                                position("yes", 1, "yes", NULL, true,
                                                         rlist && strcmp(rlist, list) == 0
                                                             ? NULL : "adjudicated")));
     json_array_append_new(contests, contest(idf("contest-%s-list", eid, NULL, 0), lsels));
 
-    json_t *l = list ? list_of(el, list) : NULL;
+    json_t *l = list ? pkg_json_list(el, list) : NULL;
     json_t *votes = json_object_get(dec, "personal_votes");
     if (l && json_array_size(json_object_get(l, "candidates")) > 0) {
         json_t *psels = json_array();
@@ -448,7 +425,7 @@ static json_t *decided_contests(json_t *el, json_t *rec, json_t *dec)
             const char *wl = sget(w, "list");
             json_t *wc = json_object_get(w, "candidate");
             bool counts = json_is_true(json_object_get(w, "counts"));
-            json_t *sel_id = wl && json_integer_value(wc) > 0 && list_of(el, wl)
+            json_t *sel_id = wl && json_integer_value(wc) > 0 && pkg_json_list(el, wl)
                 ? idf("sel-%s-writein-%s-%ld", eid, wl, (long)json_integer_value(wc))
                 : idf("sel-%s-writein-none", eid, NULL, 0);
             json_t *pos = position("yes", counts, counts ? "yes" : "no", NULL, false,
@@ -559,9 +536,9 @@ static int batch_cvrs(builder *b, const char *batch)
             goto done;
         json_t *rec = it->record;
         const char *rel = sget(rec, "election");
-        json_t *el = election_of(b->pkg, rel);
+        json_t *el = pkg_json_election(b->pkg, rel);
         if (el == NULL)
-            el = election_of(b->pkg, s->election);
+            el = pkg_json_election(b->pkg, s->election);
         if (el == NULL) {
             rc = err_set(TELLE_EFORMAT, "batch %s: election %s is not in the package", batch,
                          s->election);
@@ -625,7 +602,7 @@ static int batch_cvrs(builder *b, const char *batch)
             json_object_set_new(cvr, "BallotStyleId", json_string(sget(rec, "style")));
         json_t *dlist = it->state == VQ_ITEM_DECIDED && it->decision
                             ? json_object_get(it->decision, "list") : json_object_get(rec, "list");
-        if (json_is_string(dlist) && list_of(el, json_string_value(dlist)))
+        if (json_is_string(dlist) && pkg_json_list(el, json_string_value(dlist)))
             json_array_append_new(json_object_get(cvr, "PartyIds"),
                                   idf("party-%s-%s", eid, json_string_value(dlist), -1));
         else

@@ -13,6 +13,7 @@
 #include "audit/spotcheck.h"
 
 #include "core/error.h"
+#include "core/package_json.h"
 #include "count/lots.h"
 #include "verify/queue.h"
 
@@ -60,19 +61,6 @@ static int check_actor(st_db *db, const char *actor)
         return err_set(TELLE_EINVAL, "spot check: '%s' is not an operator of %s",
                        actor ? actor : "(nobody)", st_db_path(db));
     return 0;
-}
-
-/* The stored package's election object with id, or NULL. */
-static json_t *package_election(json_t *pkg, const char *id)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(pkg, "elections"), i, e) {
-        const char *eid = json_string_value(json_object_get(e, "id"));
-        if (eid && id && strcmp(eid, id) == 0)
-            return e;
-    }
-    return NULL;
 }
 
 static int load_package(json_t **out, st_db *db)
@@ -143,7 +131,7 @@ int au_spotcheck_draw(json_t **out, int64_t *seq, st_db *db, const char *actor,
     }
     if ((rc = load_package(&pkg, db)) < 0)
         goto done;
-    if (election && package_election(pkg, election) == NULL) {
+    if (election && pkg_json_election(pkg, election) == NULL) {
         rc = err_set(TELLE_EINVAL, "spot check: no election '%s' in the package", election);
         goto done;
     }
@@ -229,7 +217,7 @@ int au_spotcheck_machine(json_t **out, st_db *db, const char *batch, int n)
     }
     if ((rc = load_package(&pkg, db)) < 0)
         goto done;
-    json_t *el = package_election(pkg, s->election);
+    json_t *el = pkg_json_election(pkg, s->election);
     res = json_pack("{s:i, s:o, s:i, s:i, s:s?, s:s?, s:i}", "ballots", n, "lists",
                     zero_lists(el), "blank", 0, "rejected", 0, "first_sheet",
                     n > 0 ? s->items[0].sheet : NULL, "last_sheet",
@@ -294,7 +282,7 @@ int au_spotcheck_record(json_t **out, int64_t *seq, st_db *db,
     if ((rc = check_actor(db, actor)) < 0 || (rc = st_batch_get(&b, db, hc->batch)) < 0 ||
         (rc = load_package(&pkg, db)) < 0)
         goto done;
-    json_t *el = package_election(pkg, b->election);
+    json_t *el = pkg_json_election(pkg, b->election);
     json_t *hand_lists = zero_lists(el);
     payload = json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:o, s:i, s:i}, s:[], s:s?}",
                         "batch", b->id, "election", b->election, "category", b->category,

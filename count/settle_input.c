@@ -8,6 +8,7 @@
 #include "count/settle_input.h"
 
 #include "core/error.h"
+#include "core/package_json.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -60,18 +61,6 @@ void cnt_settle_input_free(cnt_settle_input *in)
 }
 
 /* ---- from a counts document ---- */
-
-static json_t *find_by(json_t *arr, const char *key, const char *value)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(arr, i, v) {
-        const char *s = json_string_value(json_object_get(v, key));
-        if (s && strcmp(s, value) == 0)
-            return v;
-    }
-    return NULL;
-}
 
 /* obj[key] as a whole number >= 0 into *n. */
 static int get_count(int64_t *n, json_t *obj, const char *path,
@@ -146,9 +135,8 @@ static json_t *candidates_of(json_t *doc_list, json_t *package,
         return c;
     if (!package)
         return NULL;
-    json_t *el = find_by(json_object_get(package, "elections"), "id",
-                         election);
-    json_t *l = find_by(json_object_get(el, "lists"), "code", code);
+    json_t *el = pkg_json_election(package, election);
+    json_t *l = pkg_json_list(el, code);
     c = json_object_get(l, "candidates");
     return json_is_array(c) ? c : NULL;
 }
@@ -208,7 +196,7 @@ int cnt_settle_input_from_counts(cnt_settle_input **out, json_t *counts,
     if (!fmt || strcmp(fmt, "telle-counts/1") != 0)
         return err_set(TELLE_EFORMAT, "format: expected \"telle-counts/1\"");
     json_t *els = json_object_get(counts, "elections");
-    json_t *el = find_by(els, "id", election);
+    json_t *el = pkg_json_find(els, "id", election);
     if (!el)
         return err_set(TELLE_EINVAL, "elections: no election %s", election);
     size_t ei = 0;

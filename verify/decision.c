@@ -8,6 +8,7 @@
 #include "verify/verify_internal.h"
 
 #include "core/error.h"
+#include "core/package_json.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,30 +22,6 @@ const char *vq_ground_text(char g)
     case 'b': return "b) it cannot be seen which election the ballot is for";
     case 'c': return "c) it cannot be seen which list the voter chose";
     case 'd': return "d) the list does not stand in this district";
-    }
-    return NULL;
-}
-
-static json_t *election_of(json_t *root, const char *id)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(root, "elections"), i, e) {
-        const char *eid = json_string_value(json_object_get(e, "id"));
-        if (eid && strcmp(eid, id) == 0)
-            return e;
-    }
-    return NULL;
-}
-
-static json_t *list_of(json_t *election, const char *code)
-{
-    size_t i;
-    json_t *l;
-    json_array_foreach(json_object_get(election, "lists"), i, l) {
-        const char *lc = json_string_value(json_object_get(l, "code"));
-        if (lc && code && strcmp(lc, code) == 0)
-            return l;
     }
     return NULL;
 }
@@ -99,7 +76,7 @@ static int locked_item(vq_batch_state **s, vq_item **it, st_db *db,
 static int approve_payload(json_t *p, json_t *pkg, const vq_batch_state *s,
                            const vq_item *it, const vq_decision *d)
 {
-    json_t *el = election_of(pkg, s->election);
+    json_t *el = pkg_json_election(pkg, s->election);
     const char *rec_list = json_string_value(json_object_get(it->record, "list"));
     const char *list = d->list ? d->list : rec_list;
     if (el == NULL)
@@ -108,7 +85,7 @@ static int approve_payload(json_t *p, json_t *pkg, const vq_batch_state *s,
     if (list == NULL)
         return err_set(TELLE_EINVAL, "item %" PRId64 " (%s): the machine read "
                        "no list; approving needs one", it->id, it->sheet);
-    json_t *jl = list_of(el, list);
+    json_t *jl = pkg_json_list(el, list);
     if (jl == NULL)
         return err_set(TELLE_EINVAL, "item %" PRId64 ": no list '%s' in "
                        "election %s", it->id, list, s->election);
@@ -167,7 +144,7 @@ static int approve_payload(json_t *p, json_t *pkg, const vq_batch_state *s,
         if (w->text)
             json_object_set_new(e, "text", json_string(w->text));
         if (w->list) {
-            json_t *wl = list_of(el, w->list);
+            json_t *wl = pkg_json_list(el, w->list);
             json_t *wc = wl ? candidate_of(wl, w->candidate) : NULL;
             if (wc == NULL)
                 return err_set(TELLE_EINVAL, "item %" PRId64 ": write-in %d: "
@@ -419,7 +396,8 @@ static int tallies_of(json_t **out, st_db *db, vq_batch_state *s,
     size_t i;
     json_t *l;
     /* Every list of the election, so a list without votes shows 0. */
-    json_array_foreach(json_object_get(election_of(pkg, s->election), "lists"), i, l) {
+    json_t *el = pkg_json_election(pkg, s->election);
+    json_array_foreach(json_object_get(el, "lists"), i, l) {
         const char *code = json_string_value(json_object_get(l, "code"));
         if (code)
             list_tally(lists, code);

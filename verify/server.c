@@ -15,6 +15,7 @@
 #include "core/image.h"
 #include "core/image_io.h"
 #include "core/log.h"
+#include "core/package_json.h"
 #include "store/store.h"
 
 #include <arpa/inet.h>
@@ -392,23 +393,11 @@ static enum MHD_Result api_batch(vq_server *s, struct MHD_Connection *c)
     return send_json(c, 200, j, NULL);
 }
 
-static json_t *find_by_key(json_t *arr, const char *key, const char *value)
-{
-    size_t i;
-    json_t *e;
-    json_array_foreach(arr, i, e) {
-        const char *v = json_string_value(json_object_get(e, key));
-        if (v && value && strcmp(v, value) == 0)
-            return e;
-    }
-    return NULL;
-}
-
 /* The style's sides with only the regions the page draws, and the
  * registration marks it finds in the image to place them. */
 static json_t *style_view(json_t *pkg, const char *style_id)
 {
-    json_t *st = find_by_key(json_object_get(pkg, "styles"), "id", style_id);
+    json_t *st = pkg_json_find(json_object_get(pkg, "styles"), "id", style_id);
     if (st == NULL)
         return json_null();
     json_t *sides = json_array();
@@ -436,7 +425,7 @@ static json_t *style_view(json_t *pkg, const char *style_id)
 
 static json_t *election_view(json_t *pkg, const char *id)
 {
-    json_t *e = find_by_key(json_object_get(pkg, "elections"), "id", id);
+    json_t *e = pkg_json_find(json_object_get(pkg, "elections"), "id", id);
     if (e == NULL)
         return json_null();
     json_t *lists = json_array();
