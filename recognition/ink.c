@@ -43,6 +43,9 @@
  * writing that happens to touch it. */
 #define OVERSHOOT_MM 1.0
 #define OVERSHOOT_MAX_MM 3.0
+/* A piece of a mark smaller than this (~9 px at 200 dpi) does not count
+ * towards how far the mark reaches: scanner noise, not a stroke. */
+#define MARK_PIECE_MM2 0.15
 /* Components whose boxes come closer than this belong to one entry: the
  * gap between handwritten letters and words of one name. */
 #define GROUP_MM 2.0
@@ -626,11 +629,15 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         out->boxes[out->n_boxes].region = i;
         out->boxes[out->n_boxes].score = box_score(&w, v, r, &out->boxes[out->n_boxes].dark);
         {
-            /* How far the box's mark reaches: its components' joint extent
-             * over the box's size. */
+            /* How far the box's mark reaches: the joint extent of its
+             * pieces over the box's size. Pieces smaller than
+             * MARK_PIECE_MM2 are left out: a dot with noise specks around
+             * it does not reach across the box. */
             box u = {1 << 30, 1 << 30, -1, -1};
+            double px_per_mm = w.dpi / 25.4;
+            int piece_px = (int)ceil(MARK_PIECE_MM2 * px_per_mm * px_per_mm);
             for (int c = 0; c < n_comps; c++) {
-                if (kind[c] != 1 || owner[c] != i)
+                if (kind[c] != 1 || owner[c] != i || comps[c].area < piece_px)
                     continue;
                 box cb = comp_box(&comps[c]);
                 if (cb.x0 < u.x0) u.x0 = cb.x0;

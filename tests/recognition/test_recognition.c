@@ -277,6 +277,20 @@ START_TEST(dot_in_a_box_is_marginal)
     ck_assert(has_reason(r, "marginal_mark"));
     ck_assert_int_eq(json_array_size(json_object_get(r, "personal_votes")), 0);
     json_decref(r);
+
+    /* The same dot with two noise specks (~0.1 mm^2) in the box's far
+     * corners: the specks do not make the dot reach across the box. */
+    d = draw_begin(pkg, "KS-AP", "inside");
+    draw_disc(&d, b.x + b.w / 2, b.y + b.h / 2, 0.5, 30);
+    draw_disc(&d, b.x + 0.9, b.y + 0.9, 0.17, 0);
+    draw_disc(&d, b.x + b.w - 0.9, b.y + b.h - 0.9, 0.17, 0);
+    in = draw_scan(&d, &PLAIN);
+    draw_end(&d);
+    r = read_sheet(in, stamped_outside("KS-AP", &PLAIN), "KS");
+    ck_assert_str_eq(outcome(r), "review");
+    ck_assert(has_reason(r, "marginal_mark"));
+    ck_assert_int_eq(json_array_size(json_object_get(r, "personal_votes")), 0);
+    json_decref(r);
 }
 END_TEST
 
