@@ -287,6 +287,71 @@ START_TEST(replay_agrees_on_the_stored_paths)
 }
 END_TEST
 
+/* The same scanned, decided and committed batch, counted: the counts
+ * document adds up, and the protocol PDF (read back by pdftotext) shows
+ * each list's approved ballots and the totals. */
+START_TEST(the_protocol_of_the_scanned_batch_shows_its_counts)
+{
+    int rc = sh(false, "'%s' count --json --db '%s/c.db'", bin(), g_base);
+    json_t *doc = json_loads(g_out, 0, NULL);
+    ck_assert_msg(rc == 0 && doc, "exit %d: %s", rc, g_out);
+    json_t *ks = NULL, *el;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "elections"), i, el)
+        if (strcmp(json_string_value(json_object_get(el, "id")), "KS") == 0)
+            ks = el;
+    ck_assert_ptr_nonnull(ks);
+    ck_assert(json_is_true(json_object_get(ks, "final")));
+    json_t *tot = json_object_get(ks, "totals");
+    json_int_t ballots = json_integer_value(json_object_get(tot, "ballots"));
+    json_int_t approved = json_integer_value(json_object_get(tot, "approved"));
+    json_int_t blank = json_integer_value(json_object_get(tot, "blank"));
+    json_int_t rejected = json_integer_value(json_object_get(tot, "rejected"));
+    ck_assert_int_eq(ballots, 16);
+    ck_assert_int_eq(approved + blank + rejected, ballots);
+    json_int_t given = 0, received = 0, per_list = 0;
+    const char *code;
+    json_t *l, *n;
+    json_object_foreach(json_object_get(tot, "lists"), code, l) {
+        per_list += json_integer_value(json_object_get(l, "approved"));
+        given += json_integer_value(json_object_get(l, "write_ins_given"));
+        const char *no;
+        json_object_foreach(json_object_get(l, "write_ins_received"), no, n)
+            received += json_integer_value(n);
+    }
+    ck_assert_int_eq(per_list, approved);
+    ck_assert_int_eq(given, received);
+
+    rc = sh(true, "cd '%s' && '%s' protocol --db c.db --election KS --pdf p.pdf && "
+                  "pdftotext -layout p.pdf -", g_base, bin());
+    ck_assert_msg(rc == 0, "%s", g_out);
+    ck_assert_ptr_null(strstr(g_out, "IKKE ENDELIG"));
+    /* Each list's row in D2.3 (election-day ballots per list; the batch
+     * is VO) ends with its approved ballots. */
+    const char *d23 = strstr(g_out, "D2.3");
+    ck_assert_msg(d23 != NULL, "no D2.3 in the protocol: %s", g_out);
+    json_t *names = json_object_get(ks, "lists");
+    json_array_foreach(names, i, l) {
+        const char *c = json_string_value(json_object_get(l, "code"));
+        char want[256];
+        snprintf(want, sizeof want, "%s (%s)", json_string_value(json_object_get(l, "name")), c);
+        const char *row = strstr(d23, want);
+        ck_assert_msg(row != NULL, "no row for %s in the protocol", want);
+        const char *eol = strchr(row, '\n');
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(eol ? eol - row : 200), row);
+        char num[32];
+        snprintf(num, sizeof num, " %lld",
+                 (long long)json_integer_value(json_object_get(
+                     json_object_get(json_object_get(tot, "lists"), c), "approved")));
+        size_t ln = strlen(line), nn = strlen(num);
+        ck_assert_msg(ln >= nn && strcmp(line + ln - nn, num) == 0,
+                      "row '%s' does not end with%s", line, num);
+    }
+    json_decref(doc);
+}
+END_TEST
+
 START_TEST(replay_agrees_on_an_export_layout)
 {
     json_t *r = NULL;
@@ -513,6 +578,7 @@ int main(void)
     tcase_set_timeout(agree, 300);
     tcase_add_test(agree, replay_agrees_on_the_stored_paths);
     tcase_add_test(agree, replay_agrees_on_an_export_layout);
+    tcase_add_test(agree, the_protocol_of_the_scanned_batch_shows_its_counts);
     tcase_add_test(agree, another_package_is_refused);
     suite_add_tcase(s, agree);
     TCase *tamper = tcase_create("tamper");
