@@ -61,7 +61,7 @@
 #define CREASE_HAIR_MM 0.4
 #define CREASE_HAIR_LENGTH_MM 2.5
 /* In gray and colour, a thin dash along the fold at least this long whose
- * ink is nowhere as dark as pen is the crease's shadow (is_crease_shadow). */
+ * ink is nowhere as dark as pen is the crease's shadow (is_crease). */
 #define CREASE_SHADOW_LENGTH_MM 1.0
 /* Components of at most this many pixels are specks: noise or a faint
  * stamp's dots. */
@@ -201,21 +201,20 @@ static int count_entries(const rec_component *comps, int n, const int *kind, int
     return entries;
 }
 
-/* A box of ink that is a fold crease (see CREASE_*). */
-static bool is_crease(const pkg_style *st, double dpi, box b)
+/* A box of ink at most max_width_mm thick and at least min_length_mm long
+ * along a fold axis (the middle of the sheet, either way), within
+ * CREASE_NEAR_MM of it. */
+static bool along_fold(const pkg_style *st, double dpi, box b, double max_width_mm,
+                       double min_length_mm)
 {
     double fold_x = pkg_mm_to_px(st->page_w_mm / 2, dpi);
     double fold_y = pkg_mm_to_px(st->page_h_mm / 2, dpi);
     double near_fold = pkg_mm_to_px(CREASE_NEAR_MM, dpi);
-    double thin = pkg_mm_to_px(CREASE_MAX_WIDTH_MM, dpi);
-    double length = pkg_mm_to_px(CREASE_MIN_LENGTH_MM, dpi);
-    double hair = pkg_mm_to_px(CREASE_HAIR_MM, dpi);
-    double hair_length = pkg_mm_to_px(CREASE_HAIR_LENGTH_MM, dpi);
+    double thin = pkg_mm_to_px(max_width_mm, dpi);
+    double length = pkg_mm_to_px(min_length_mm, dpi);
     int w = b.x1 - b.x0, h = b.y1 - b.y0;
-    bool near_x = fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
-    bool near_y = fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
-    bool vertical = near_x && ((w <= thin && h >= length) || (w <= hair && h >= hair_length));
-    bool horizontal = near_y && ((h <= thin && w >= length) || (h <= hair && w >= hair_length));
+    bool vertical = w <= thin && h >= length && fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
+    bool horizontal = h <= thin && w >= length && fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
     return vertical || horizontal;
 }
 
@@ -443,21 +442,18 @@ static double box_score(const work *w, const rec_page *v, const pkg_region *reg,
     return open > 0 ? (double)inked / (double)open : 0.0;
 }
 
-/* In a gray or colour scan, a short thin dash along a fold axis whose
- * darkest unexplained pixel is still lighter than pen (MARK_DARK_FRACTION
- * of the paper) is the crease's shadow breaking up, not a stroke: a pen
- * presses pigment, a crease only shades. */
-static bool is_crease_shadow(const work *w, const rec_page *v, const pkg_style *st, box b)
+/* A box of ink that is a fold crease (see CREASE_*): a line, or a
+ * hairline, along a fold axis; or, in a gray or colour scan, a short thin
+ * dash there whose darkest unexplained pixel is still lighter than pen
+ * (MARK_DARK_FRACTION of the paper): the crease's shadow breaking up, not
+ * a stroke. A pen presses pigment, a crease only shades. */
+static bool is_crease(const work *w, const rec_page *v, const pkg_style *st, box b)
 {
-    double fold_x = pkg_mm_to_px(st->page_w_mm / 2, w->dpi);
-    double fold_y = pkg_mm_to_px(st->page_h_mm / 2, w->dpi);
-    double near_fold = pkg_mm_to_px(CREASE_NEAR_MM, w->dpi);
-    double thin = pkg_mm_to_px(CREASE_MAX_WIDTH_MM, w->dpi);
-    double length = pkg_mm_to_px(CREASE_SHADOW_LENGTH_MM, w->dpi);
-    int bw = b.x1 - b.x0, bh = b.y1 - b.y0;
-    bool vertical = bw <= thin && bh >= length && fabs((b.x0 + b.x1) / 2.0 - fold_x) <= near_fold;
-    bool horizontal = bh <= thin && bw >= length && fabs((b.y0 + b.y1) / 2.0 - fold_y) <= near_fold;
-    if (!vertical && !horizontal)
+    if (along_fold(st, w->dpi, b, CREASE_MAX_WIDTH_MM, CREASE_MIN_LENGTH_MM) ||
+        along_fold(st, w->dpi, b, CREASE_HAIR_MM, CREASE_HAIR_LENGTH_MM))
+        return true;
+    if (!w->warped.data ||
+        !along_fold(st, w->dpi, b, CREASE_MAX_WIDTH_MM, CREASE_SHADOW_LENGTH_MM))
         return false;
     int darkest = 255;
     for (int y = b.y0; y < b.y1; y++) {
@@ -467,8 +463,8 @@ static bool is_crease_shadow(const work *w, const rec_page *v, const pkg_style *
             if (r[x] && g[x] < darkest)
                 darkest = g[x];
     }
-    log_debug("rec", "fold dash %d,%d %dx%d darkest %d (pen below %d)", b.x0, b.y0, bw, bh,
-              darkest, v->paper * MARK_DARK_FRACTION / 100);
+    log_debug("rec", "fold dash %d,%d %dx%d darkest %d (pen below %d)", b.x0, b.y0,
+              b.x1 - b.x0, b.y1 - b.y0, darkest, v->paper * MARK_DARK_FRACTION / 100);
     return darkest >= v->paper * MARK_DARK_FRACTION / 100;
 }
 
@@ -616,8 +612,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
     for (int c = 0; c < n_comps; c++) {
         if (kind[c] != 0)
             continue;
-        if (is_crease(ref->style, w.dpi, comp_box(&comps[c])) ||
-            (w.warped.data && is_crease_shadow(&w, v, ref->style, comp_box(&comps[c]))))
+        if (is_crease(&w, v, ref->style, comp_box(&comps[c])))
             kind[c] = 3;
     }
 
@@ -803,8 +798,7 @@ int rec_ink_analyse(rec_side_result *out, const rec_engine *e, const rec_ref *re
         if (ink < min_ink_px)
             continue;
         double cx = (gb.x0 + gb.x1) / 2.0, cy = (gb.y0 + gb.y1) / 2.0;
-        if (is_crease(ref->style, w.dpi, gb) ||
-            (w.warped.data && is_crease_shadow(&w, v, ref->style, gb)))
+        if (is_crease(&w, v, ref->style, gb))
             continue; /* a dashed crease: its pieces grouped along the fold */
         rec_where where = REC_IN_OUTSIDE;
         for (int i = 0; i < side->n_regions; i++) {
